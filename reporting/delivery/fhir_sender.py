@@ -14,10 +14,8 @@ from reporting.delivery.outcome import AttemptOutcome
 _RETRY_STATUSES = {408, 429}
 
 
-def deliver_fhir(
-    dest: Destination, resource: dict[str, Any], *, transport: httpx.BaseTransport | None = None
-) -> AttemptOutcome:
-    """PUT {base_url}/{resourceType}/{id}: 2xx delivered, 408/429/5xx/network retry, 4xx quarantine."""
+def deliver_fhir(dest: Destination, resource: dict[str, Any]) -> AttemptOutcome:
+    """PUT {base_url}/{type}/{id}: 2xx delivered; 408, 429, 5xx, network retry; 4xx quarantine."""
     if not dest.base_url:
         return AttemptOutcome("quarantine", "config", f"destination {dest.name}: base_url is empty")
     resource_type = resource.get("resourceType", "")
@@ -34,7 +32,7 @@ def deliver_fhir(
     body = json.dumps(resource, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     timeout = httpx.Timeout(dest.timeout_seconds, connect=min(dest.timeout_seconds, 5.0))
     try:
-        with httpx.Client(timeout=timeout, transport=transport) as client:
+        with httpx.Client(timeout=timeout) as client:
             response = client.put(url, content=body, headers=headers)
     except httpx.TimeoutException as e:
         return AttemptOutcome("retry", "timeout", f"{type(e).__name__}: {e}")
