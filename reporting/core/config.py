@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-DEV_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - refused outside development
+DEV_SECRET = "dev-insecure-secret-change-me-before-production"
 
 
 class AsrSettings(BaseModel):

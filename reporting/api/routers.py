@@ -1,0 +1,14 @@
+"""Every router of the product, included in one place."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def all_routers() -> list[APIRouter]:
+    from reporting.audit.router import router as audit
+    from reporting.auth.router import router as auth
+    from reporting.reports.router import router as reports
+    from reporting.studies.router import router as studies
+
+    return [auth, studies, reports, audit]

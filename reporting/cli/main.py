@@ -1,0 +1,157 @@
+"""The `reporting` command line. Thin: every command calls a service."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import typer
+
+from reporting.cli import context
+
+app = typer.Typer(help="Radiology reporting and dictation server.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+reports_app = typer.Typer(help="Signed-report integrity.", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit trail.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(reports_app, name="reports")
+app.add_typer(audit_app, name="audit")
+
+CLI_ACTOR_NAME = "cli"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the API, web app, dictation WebSocket, HL7 listener and delivery worker."""
+    import uvicorn
+
+    from reporting.app import create_app
+    from reporting.core import migrate as migrations
+
+    migrations.upgrade(context.settings().resolved_database_url)
+    uvicorn.run(create_app(context.settings()), host=host, port=port, log_config=None,
+                ws_max_size=1 << 20)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from reporting.core import migrate as migrations
+
+    migrations.upgrade(context.settings().resolved_database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def demo(if_empty: bool = typer.Option(False, "--if-empty",
+                                       help="only when no users exist yet")) -> None:
+    """Load demo users, facilities, studies and prior reports."""
+    from reporting import demo as demo_data
+
+    with context.unit_of_work() as session:
+        if if_empty and demo_data.has_users(session):
+            typer.echo("demo data already present (users exist); skipped")
+            return
+        accounts = demo_data.load(session)
+    typer.echo("demo users (username / password / role):")
+    for username, password, role in accounts:
+        typer.echo(f"  {username:<12} {password:<18} {role}")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat password: "):
+        _fail("passwords do not match")
+    return first
+
+
+@users_app.command("create")
+def users_create(
+    username: str = typer.Option(...),
+    role: str = typer.Option(..., help="radiologist|resident|transcriptionist|"
+                                       "template_author|admin|integration"),
+    name: str = typer.Option("", help="Full name as 'Given Family' or 'Family^Given'"),
+    credentials: str = typer.Option("", help="e.g. MD"),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
+) -> None:
+    """Create a user account (password prompted, or read from stdin)."""
+    from reporting.audit import service as audit
+    from reporting.auth import service as auth
+    from reporting.core.errors import ReportingError
+
+    if "^" in name:
+        family, _, given = name.partition("^")
+    else:
+        given, _, family = name.rpartition(" ")
+    password = _read_password(password_stdin)
+    try:
+        with context.unit_of_work() as session:
+            user = auth.create_user(session, username=username, role=role, password=password,
+                                    family_name=family, given_name=given,
+                                    credentials=credentials)
+            audit.record(session, audit.Actor(None, CLI_ACTOR_NAME, "cli"), "user.create",
+                         detail=f"{username} as {role}")
+    except ReportingError as e:
+        _fail(e.message)
+    typer.echo(f"created {user.username} ({user.role})")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    username: str = typer.Argument(...),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
+) -> None:
+    """Set a user's password (and unlock the account)."""
+    from reporting.audit import service as audit
+    from reporting.auth import service as auth
+    from reporting.core.errors import ReportingError
+
+    password = _read_password(password_stdin)
+    try:
+        with context.unit_of_work() as session:
+            auth.set_password(session, username, password)
+            audit.record(session, audit.Actor(None, CLI_ACTOR_NAME, "cli"), "user.passwd",
+                         detail=username)
+    except ReportingError as e:
+        _fail(e.message)
+    typer.echo(f"password changed for {username}")
+
+
+@reports_app.command("verify")
+def reports_verify() -> None:
+    """Re-check the SHA-256 seal of every signed report version."""
+    from reporting.reports import service as reports
+
+    with context.unit_of_work() as session:
+        checked, problems = reports.verify_signed(session)
+    for p in problems:
+        typer.echo(f"BROKEN report {p.report_id} version {p.version}: {p.message}")
+    typer.echo(f"{checked} signed versions checked, {len(problems)} broken")
+    if problems:
+        raise typer.Exit(1)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the hash-chained audit trail and report the first broken link."""
+    from reporting.audit import service as audit
+
+    with context.unit_of_work() as session:
+        check = audit.verify_chain(session)
+    if check.ok:
+        typer.echo(f"audit chain intact: {check.events} events")
+        return
+    typer.echo(f"audit chain BROKEN at event {check.broken_at}: {check.reason}")
+    raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

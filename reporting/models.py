@@ -1,0 +1,12 @@
+"""Imports every domain's models so metadata (and Alembic) see all tables."""
+
+from __future__ import annotations
+
+from reporting.audit.models import AuditEvent
+from reporting.auth.models import User
+from reporting.core.db import Base
+from reporting.reports.models import Addendum, Report, ReportVersion
+from reporting.studies.models import Facility, Patient, Study
+
+__all__ = ["Addendum", "AuditEvent", "Base", "Facility", "Patient", "Report", "ReportVersion",
+           "Study", "User"]
