@@ -183,7 +183,9 @@ _SCORE_SUFFIXES = {
 # --- spine levels -------------------------------------------------------------
 
 _SPINE_MAX = {"C": 7, "T": 12, "L": 6, "S": 5}
-_SPINE_JUNCTIONS = frozenset({("C", 7, "T", 1), ("T", 12, "L", 1), ("L", 5, "S", 1), ("L", 6, "S", 1)})
+_SPINE_JUNCTIONS = frozenset(
+    {("C", 7, "T", 1), ("T", 12, "L", 1), ("L", 5, "S", 1), ("L", 6, "S", 1)}
+)
 _SPINE_WORD_RE = re.compile(r"([CTLS])-?(\d{1,2})")
 _SPINE_SLASH_RE = re.compile(r"([CTLS])(\d{1,2})/(\d{1,2})")
 
