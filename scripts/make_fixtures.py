@@ -64,7 +64,9 @@ def fixtures() -> list[Fixture]:
     """Every fixture, in manifest order."""
     out: list[Fixture] = []
 
-    def add(fid: str, modality: str, sentences: Iterable[str | tuple[str, str]], **kw: object) -> None:
+    def add(
+        fid: str, modality: str, sentences: Iterable[str | tuple[str, str]], **kw: object
+    ) -> None:
         utts: list[Utterance] = []
         written: list[str] = []
         for s in sentences:

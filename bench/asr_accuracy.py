@@ -1,0 +1,134 @@
+"""Radiology dictation accuracy: plain faster-whisper vs our pipeline, scored with medwer.
+
+    python bench/asr_accuracy.py [--models tiny.en,base] [--split heldout|dev|all] [--details]
+
+Prints one JSON object. For each model and split: word error rate and medical-term
+error rate (medwer 1.0.0: pinned Whisper normaliser, bundled term list) of
+plain faster-whisper (default transcribe settings, no prompt, language "en")
+and of `transcribe_pipeline` (radiology prompt + correction + spoken-to-written),
+plus words produced on the non-speech fixtures. Fixtures tagged `command` hold
+voice commands, which a whole-file transcription does not execute, so they are
+left out of the scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FIXTURES = ROOT / "audio_fixtures"
+
+
+def load_model(name: str, data_dir: Path, threads: int):  # type: ignore[no-untyped-def]
+    """A faster-whisper model for `name` resolved offline by reporting.asr.models."""
+    from faster_whisper import WhisperModel
+
+    from reporting.asr.models import resolve_model
+    from reporting.core.config import AsrSettings
+
+    path = resolve_model(AsrSettings(model=name), data_dir)
+    return WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=threads)
+
+
+def manifest(split: str) -> list[dict[str, object]]:
+    """Manifest entries of the chosen split (non-speech fixtures always included)."""
+    entries = [json.loads(line) for line in (FIXTURES / "manifest.jsonl").read_text().splitlines()
+               if line.strip()]
+    return [e for e in entries if split == "all" or e["split"] == split
+            or "non-speech" in e["tags"]]  # type: ignore[operator]
+
+
+def score(entries: list[dict[str, object]], hyps: dict[str, str]) -> dict[str, object]:
+    """medwer corpus scores for the speech fixtures, plus words emitted on non-speech."""
+    from medwer import Scorer
+
+    speech = [e for e in entries if e["text"] and "command" not in e["tags"]]  # type: ignore[operator]
+    result = Scorer().corpus([str(e["text"]) for e in speech],
+                             [hyps[str(e["id"])] for e in speech])
+    silent = [e for e in entries if "non-speech" in e["tags"]]  # type: ignore[operator]
+    result["nonspeech_words"] = sum(len(hyps[str(e["id"])].split()) for e in silent)
+    for key in ("wer", "medical_wer"):
+        if result[key] is not None:
+            result[key] = round(float(result[key]), 4)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="tiny.en,base")
+    parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
+    parser.add_argument("--details", action="store_true", help="per-fixture hypotheses")
+    parser.add_argument("--data-dir", type=Path,
+                        default=Path(os.environ.get("REPORTING_DATA_DIR", ROOT / "var")))
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--skip-plain", action="store_true")
+    args = parser.parse_args(argv)
+
+    from reporting.asr.correction import english_source
+    from reporting.asr.decoder import WhisperDecoder
+    from reporting.asr.pipeline import transcribe_pipeline
+    from reporting.asr.vocabulary import load_lexicon
+
+    lexicon = load_lexicon()
+    splits = ["dev", "heldout"] if args.split == "all" else [args.split]
+    wanted = manifest(args.split)
+    report: dict[str, object] = {
+        "fixtures": len(wanted), "scorer": "medwer 1.0.0",
+        "english_words": english_source(), "lexicon_terms": len(lexicon.terms), "models": {},
+    }
+    for name in [m.strip() for m in args.models.split(",") if m.strip()]:
+        model = load_model(name, args.data_dir, args.threads)
+        decoder = WhisperDecoder(model)
+        plain: dict[str, str] = {}
+        ours: dict[str, str] = {}
+        timing = {"plain_s": 0.0, "ours_s": 0.0}
+        audio_s = 0.0
+        for entry in wanted:
+            path = str(FIXTURES / str(entry["file"]))
+            audio_s += float(entry["duration"])  # type: ignore[arg-type]
+            if not args.skip_plain:
+                t0 = time.perf_counter()
+                segments, _ = model.transcribe(path, language="en")
+                plain[str(entry["id"])] = " ".join(s.text.strip() for s in segments).strip()
+                timing["plain_s"] += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            result = transcribe_pipeline(path, decoder=decoder, modality=str(entry["modality"]),
+                                         field="findings", lexicon=lexicon)
+            ours[str(entry["id"])] = result.text
+            timing["ours_s"] += time.perf_counter() - t0
+        per_split: dict[str, object] = {}
+        for split in splits:
+            entries = [e for e in wanted if e["split"] == split or (
+                "non-speech" in e["tags"] and split == "dev")]  # type: ignore[operator]
+            per_split[split] = {
+                "ours": score(entries, ours),
+                **({"plain": score(entries, plain)} if not args.skip_plain else {}),
+            }
+        model_report: dict[str, object] = {
+            "splits": per_split,
+            "audio_s": round(audio_s, 1),
+            "rtf_plain": round(timing["plain_s"] / audio_s, 3) if plain else None,
+            "rtf_ours": round(timing["ours_s"] / audio_s, 3),
+        }
+        if args.details:
+            model_report["details"] = [
+                {"id": e["id"], "split": e["split"], "ref": e["text"],
+                 "plain": plain.get(str(e["id"])), "ours": ours[str(e["id"])]}
+                for e in wanted
+            ]
+        report["models"][name] = model_report  # type: ignore[index]
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

