@@ -1,0 +1,57 @@
+"""Delivery fixtures: a real Orthanc and a recording FHIR stand-in, each its own process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reporting.delivery.document import ReportDocument
+from reporting.delivery.pdf import render_pdf
+from reporting.delivery.samples import sample_document
+from tests.delivery.servers import FhirStandIn, Orthanc
+
+
+@pytest.fixture(scope="session")
+def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orthanc]:
+    server = Orthanc(tmp_path_factory.mktemp("orthanc"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fhir_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FhirStandIn]:
+    server = FhirStandIn(tmp_path_factory.mktemp("fhir"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def final_doc() -> ReportDocument:
+    return sample_document(status="final")
+
+
+@pytest.fixture(scope="session")
+def amended_doc() -> ReportDocument:
+    return sample_document(with_addendum=True)
+
+
+@pytest.fixture(scope="session")
+def preliminary_doc() -> ReportDocument:
+    return sample_document(status="preliminary")
+
+
+@pytest.fixture(scope="session")
+def amended_pdf(amended_doc: ReportDocument) -> bytes:
+    """One rendered PDF shared by every test that needs real PDF bytes (renders cost ~0.3 s)."""
+    return render_pdf(amended_doc)
+
+
+@pytest.fixture(scope="session")
+def amended_pdf_path(amended_pdf: bytes, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pdf") / "amended.pdf"
+    path.write_bytes(amended_pdf)
+    return path
