@@ -103,10 +103,8 @@ def build_ack(
                                                                         original_id))
     version = _version_for_ack(version)
     trigger = re.sub(r"[^A-Z0-9]", "", trigger.upper())[:3]
-    message_type = f"ACK^{trigger}^ACK" if _is_v25_or_later(version) else (
-        f"ACK^{trigger}" if trigger else "ACK")
-    if not trigger and _is_v25_or_later(version):
-        message_type = "ACK^^ACK"
+    # MSH-9.3 (message structure) exists since 2.3.1 and lets validators find ACK.
+    message_type = f"ACK^{trigger}^ACK"
     own_id = control_id or uuid.uuid4().hex[:20]
     processing = processing if processing in {"P", "D", "T"} else "P"
     msh = (f"MSH|^~\\&|{ra}|{rf}|{sa}|{sf}|{format_ts(now or utc_now())}||{message_type}|"
