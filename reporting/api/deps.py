@@ -15,7 +15,6 @@ from reporting.auth import service as auth
 from reporting.auth.models import User
 from reporting.auth.permissions import PERMISSIONS
 from reporting.core.config import Settings
-from reporting.core.db import transaction
 from reporting.core.errors import Forbidden, Unauthorized
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
@@ -91,14 +90,14 @@ def require(permission: str) -> Any:
     """Dependency that lets only the roles holding `permission` through (403 otherwise)."""
     roles = PERMISSIONS[permission]
 
-    def check(request: Request, user: CurrentUser) -> User:
+    def check(request: Request, session: SessionDep, user: CurrentUser) -> User:
         if user.role not in roles:
-            # Audited in its own transaction: the request's work is rolled back.
-            with transaction(request.app.state.sessionmaker) as s:
-                audit.record(
-                    s, actor_of(user), "access_denied", outcome="denied",
-                    detail=f"{request.method} {request.url.path} needs {permission}",
-                )
+            # Committed now: the request itself fails and is rolled back.
+            audit.record(
+                session, actor_of(user), "access_denied", outcome="denied",
+                detail=f"{request.method} {request.url.path} needs {permission}",
+            )
+            session.commit()
             raise Forbidden(f"role {user.role!r} may not {permission.replace(':', ' ')}")
         return user
 

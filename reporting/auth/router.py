@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from reporting.api.deps import CommitRoute, CurrentUser, SessionDep, SettingsDep
 from reporting.audit import service as audit
 from reporting.auth import service as auth
-from reporting.core.db import transaction
 from reporting.core.errors import Unauthorized
 
 router = APIRouter(prefix="/api", tags=["auth"], route_class=CommitRoute)
@@ -35,7 +34,6 @@ class Me(BaseModel):
 @router.post("/auth/token")
 def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    request: Request,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Token:
@@ -43,10 +41,9 @@ def token(
         user = auth.authenticate(session, settings, form.username, form.password)
     except Unauthorized:
         # Keep the failure count (and the lock) even though the request fails.
+        audit.record(session, audit.Actor(None, form.username[:64], "api"), "auth.login",
+                     outcome="failure")
         session.commit()
-        with transaction(request.app.state.sessionmaker) as s:
-            audit.record(s, audit.Actor(None, form.username[:64], "api"), "auth.login",
-                         outcome="failure")
         raise
     audit.record(session, audit.Actor(user.id, user.username), "auth.login")
     return Token(access_token=auth.issue_token(settings, user),
