@@ -249,8 +249,9 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
             # of them verbatim, with every other word a close spelling/sound match.
             if len(window) < 2 or len(term.words) != len(window):
                 continue
-            if any(_inflection(a, b) for a, b in zip(window, term.words, strict=True)):
-                continue
+            if any(_inflection(a, b) or (a != b and a[:2] == b[:2] and a in known)
+                   for a, b in zip(window, term.words, strict=True)):
+                continue  # veins/venous, cleared/clear: word forms, not mishearings
             same = sum(a == b for a, b in zip(window, term.words, strict=True))
             if same == 0 or same == len(window):
                 continue

@@ -9,6 +9,7 @@ spoken-to-written rules (`reporting.dictation.text`) produce report text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,22 @@ def speech_chunks(audio: np.ndarray) -> list[tuple[int, int]]:
     return [(max(0, s - pad), min(len(audio), e + pad)) for s, e in chunks]
 
 
+def _sentence_key(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def drop_echo(raw: str, context: str) -> str:
+    """Remove leading sentences that repeat the last sentences of the prompt context."""
+    if not raw or not context:
+        return raw
+    recent = {_sentence_key(s) for s in re.split(r"(?<=[.!?])\s+", context.strip())[-3:]}
+    recent.discard("")
+    sentences = re.split(r"(?<=[.!?])\s+", raw)
+    while sentences and _sentence_key(sentences[0]) in recent:
+        sentences.pop(0)
+    return " ".join(sentences).strip()
+
+
 def to_report_text(utterance: str, preceding: str) -> str:
     """Spoken-to-written via reporting.dictation.text, appended to `preceding`."""
     from reporting.dictation.text import join, to_written
@@ -127,7 +144,7 @@ def transcribe_pipeline(
         context = f"{prior_text} {text}".strip()
         prompt = build_prompt(field, modality, context, extra_terms) if use_prompt else ""
         result = decoder.decode(audio[start:end], prompt=prompt)
-        raw = result.text.strip()
+        raw = drop_echo(result.text.strip(), context)
         if not raw:
             continue
         raw_parts.append(raw)
