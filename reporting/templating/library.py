@@ -61,7 +61,7 @@ def selection_score(template: Template, order: Mapping[str, Any]) -> int | None:
             template_regions = frozenset().union(*(regions_of(b) for b in app.body_parts))
             if not exact and not (order_regions & template_regions):
                 return None
-            score += 10 if exact else 8
+            score += 10 if exact else 4
         if app.procedure_codes and not app.modalities and not app.body_parts:
             return None
     if app.fallback:
