@@ -27,14 +27,17 @@ def test_manifest_is_consistent() -> None:
         assert REQUIRED <= set(e), e["id"]
         assert e["split"] in {"dev", "heldout"}
         path = FIXTURES / e["file"]
-        assert path.suffix == ".flac" and path.is_file(), e["file"]
+        assert path.suffix == ".flac"
+        assert path.is_file(), e["file"]
         info = sf.info(path)
-        assert info.samplerate == 16000 and info.channels == 1, e["id"]
+        assert (info.samplerate, info.channels) == (16000, 1), e["id"]
         assert abs(info.duration - e["duration"]) < 0.05
         if "non-speech" in e["tags"]:
-            assert e["text"] == "" and info.duration >= 30
+            assert e["text"] == ""
+            assert info.duration >= 30
         else:
-            assert e["text"].strip() and e["spoken"].strip()
+            assert e["text"].strip()
+            assert e["spoken"].strip()
             words = len(e["spoken"].split())
             # Dictation runs at roughly 1-4 words per second including pauses.
             assert 1.0 <= words / info.duration <= 4.0, e["id"]
@@ -53,7 +56,8 @@ def test_fixture_mix_covers_modalities_and_conditions() -> None:
     assert {"noise", "spoken-punctuation", "numbers", "command", "long", "silence-edges",
             "non-speech"} <= tags
     scales = {e["length_scale"] for e in entries}
-    assert min(scales) <= 0.85 and max(scales) >= 1.2
+    assert min(scales) <= 0.85
+    assert max(scales) >= 1.2
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +87,8 @@ def test_pipeline_with_tiny_en_is_close_to_reference(tiny_decoder, fixture_id: s
     base = scorer.corpus([entry["text"]], [plain.text])
     assert ours["wer"] <= 0.1, result.text
     assert ours["medical_wer"] <= base["medical_wer"]
-    assert result.segments and result.segments[0].start < result.segments[-1].end
+    assert result.segments
+    assert result.segments[0].start < result.segments[-1].end
 
 
 def test_pipeline_returns_nothing_for_silence(tiny_decoder) -> None:
