@@ -26,8 +26,9 @@ __all__ = [
 ]
 
 MAX_PHRASE_WORDS = 3
-MIN_TEXT_SIMILARITY = 0.5
-"""Below this word-level similarity an edit is a rewrite and nothing is learned."""
+MAX_CHANGED_SHARE = 0.5
+"""An edit changing more than this share of the words (and over 3) is a rewrite: nothing is
+learned from it."""
 MIN_SPELLING_SIMILARITY = 70.0
 """Lowest rapidfuzz ratio (0-100) at which two spellings count as a near miss."""
 
@@ -206,11 +207,12 @@ def learn_substitutions(dictated: str, edited: str) -> list[Substitution]:
     """Learn word substitutions from a radiologist's edit of dictated text."""
     old, new = _words(dictated), _words(edited)
     a, b = [w.low for w in old], [w.low for w in new]
-    matcher = SequenceMatcher(a=a, b=b, autojunk=False)
-    if not a or matcher.ratio() < MIN_TEXT_SIMILARITY:
-        return []
+    opcodes = SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+    changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in opcodes if tag != "equal")
+    if not a or changed > max(MAX_PHRASE_WORDS, MAX_CHANGED_SHARE * len(a)):
+        return []  # a rewrite, not a correction of recognition errors
     learned: list[Substitution] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag != "replace":
             continue
         if not (1 <= i2 - i1 <= MAX_PHRASE_WORDS and 1 <= j2 - j1 <= MAX_PHRASE_WORDS):
