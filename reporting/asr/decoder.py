@@ -1,0 +1,290 @@
+"""One Whisper decode of one utterance, with a short encoder window and hallucination guards.
+
+The caller (the manager) hands in VAD-trimmed speech; this module never decides
+what is speech. It computes log-Mel features for the real audio length, pads
+them to a short encoder window (whisper.cpp's `audio_ctx` trick: the encoder
+cost scales with the window, and 30 s of padding dominates a 3 s utterance),
+runs CTranslate2's `generate` greedily with our own prompt and no conditioning
+on earlier text, then drops output that looks hallucinated.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+    from faster_whisper.tokenizer import Tokenizer
+
+SAMPLE_RATE = 16_000
+MAX_WINDOW_S = 30.0
+"""Whisper's native window; longer audio must be split before decoding."""
+
+# Guard thresholds (Whisper's own defaults where they exist).
+NO_SPEECH_THRESHOLD = 0.6
+LOGPROB_THRESHOLD = -1.0
+COMPRESSION_RATIO_THRESHOLD = 2.4
+QUIET_RMS = 0.003
+"""RMS below this (about -50 dBFS) is too quiet to hold dictation."""
+_SILENCE_PHRASES = frozenset(
+    {
+        "you", "thank you", "thanks", "thank you very much", "thanks for watching",
+        "thank you for watching", "thanks for listening", "thank you for listening",
+        "please subscribe", "bye", "bye bye", "okay", "so", "the end", "uh", "um", "hmm",
+        "subtitles by the amaraorg community", "music",
+    }
+)
+_MAX_PROMPT_TOKENS = 223
+_MAX_HOTWORD_TOKENS = 120
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of decoded text with times in seconds relative to the decoded audio."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Result of decoding one utterance (or a whole file)."""
+
+    text: str
+    """Decoded text after the guards ('' when nothing was said or the output was dropped)."""
+    duration: float
+    """Seconds of audio decoded."""
+    segments: tuple[Segment, ...] = ()
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    compression_ratio: float = 0.0
+    decode_seconds: float = 0.0
+    """Wall time of the decode itself (not the queueing before it)."""
+    dropped: str | None = None
+    """Why a guard discarded the model output (`silence`, `no_speech`, `repetition`, ...)."""
+    raw_text: str = ""
+    """Model output before the guards, for diagnostics."""
+    window_s: float = MAX_WINDOW_S
+    """Encoder window used."""
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """Knobs of one decode call."""
+
+    beam_size: int = 1
+    short_window: bool = True
+    """Encode only `window_for(duration)` seconds instead of a padded 30 s window."""
+    min_window_s: float = 5.0
+    window_step_s: float = 5.0
+    timestamps: bool = False
+    """Let the model emit timestamp tokens (Whisper's default mode) instead of plain text."""
+
+
+def window_for(duration: float, options: DecodeOptions) -> float:
+    """Encoder window (seconds) for `duration` seconds of audio under `options`."""
+    if not options.short_window:
+        return MAX_WINDOW_S
+    step = max(0.5, options.window_step_s)
+    window = math.ceil((duration + 0.25) / step) * step
+    return float(min(MAX_WINDOW_S, max(options.min_window_s, window)))
+
+
+def rms(audio: np.ndarray) -> float:
+    """Root mean square level of float audio."""
+    if audio.size == 0:
+        return 0.0
+    return float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+
+
+def compression_ratio(text: str) -> float:
+    """zlib compression ratio of the text (Whisper's repetition measure)."""
+    data = text.encode("utf-8")
+    if not data:
+        return 0.0
+    return len(data) / len(zlib.compress(data))
+
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def collapse_loops(text: str, *, min_repeats: int = 3, max_n: int = 8) -> tuple[str, bool]:
+    """Collapse an n-gram repeated `min_repeats`+ times in a row to one copy; report if changed."""
+    words = text.split()
+    changed = False
+    n = 1
+    while n <= max_n:
+        i = 0
+        out: list[str] = []
+        while i < len(words):
+            gram = [_norm(w) for w in words[i : i + n]]
+            reps = 1
+            while (
+                len(gram) == n
+                and i + (reps + 1) * n <= len(words)
+                and [_norm(w) for w in words[i + reps * n : i + (reps + 1) * n]] == gram
+            ):
+                reps += 1
+            if len(gram) == n and reps >= min_repeats and any(gram):
+                out.extend(words[i : i + n])
+                i += reps * n
+                changed = True
+            else:
+                out.append(words[i])
+                i += 1
+        words = out
+        n += 1
+    return " ".join(words), changed
+
+
+def is_silence_phrase(text: str) -> bool:
+    """True for the stock phrases Whisper produces from silence or noise."""
+    return _norm(text) in _SILENCE_PHRASES
+
+
+class WhisperDecoder:
+    """Decodes speech with a loaded faster-whisper model; thread-safe for concurrent calls."""
+
+    def __init__(self, model: WhisperModel, *, language: str = "en") -> None:
+        from faster_whisper.tokenizer import Tokenizer
+
+        self.model = model
+        multilingual = bool(model.model.is_multilingual)
+        self.tokenizer: Tokenizer = Tokenizer(
+            model.hf_tokenizer, multilingual, task="transcribe",
+            language=language if multilingual else "en",
+        )
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        self._suppress = get_suppressed_tokens(self.tokenizer, [-1])
+        self._lock = threading.Lock()  # the feature extractor keeps per-call state
+
+    def _prompt_tokens(
+        self, prompt: str, hotwords: str | None, *, timestamps: bool = False
+    ) -> list[int]:
+        tok = self.tokenizer
+        hot: list[int] = []
+        if hotwords and hotwords.strip():
+            hot = tok.encode(" " + hotwords.strip())[:_MAX_HOTWORD_TOKENS]
+        previous: list[int] = []
+        if prompt and prompt.strip():
+            budget = _MAX_PROMPT_TOKENS - len(hot)
+            previous = tok.encode(" " + prompt.strip())[-budget:] if budget > 0 else []
+        tokens: list[int] = []
+        if hot or previous:
+            tokens.append(tok.sot_prev)
+            tokens.extend(hot)
+            tokens.extend(previous)
+        tokens.extend(tok.sot_sequence)
+        if not timestamps:
+            tokens.append(tok.no_timestamps)
+        return tokens
+
+    def features(self, audio: np.ndarray, window_s: float) -> np.ndarray:
+        """Log-Mel features of `audio` padded (or trimmed) to `window_s` seconds."""
+        fe = self.model.feature_extractor
+        with self._lock:
+            feats = fe(audio, padding=160)
+        frames = round(window_s * fe.sampling_rate / fe.hop_length)
+        content = feats.shape[-1] - 1
+        feats = feats[:, : min(content, frames)]
+        if feats.shape[-1] < frames:
+            feats = np.pad(feats, ((0, 0), (0, frames - feats.shape[-1])))
+        return np.ascontiguousarray(feats, dtype=np.float32)
+
+    def decode(
+        self,
+        audio: np.ndarray,
+        *,
+        prompt: str = "",
+        hotwords: str | None = None,
+        options: DecodeOptions | None = None,
+    ) -> Transcript:
+        """Decode at most 30 s of speech; returns guarded text ('' for silence)."""
+        opts = options or DecodeOptions()
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        duration = audio.size / SAMPLE_RATE
+        if duration > MAX_WINDOW_S:
+            raise ValueError(f"audio is {duration:.1f} s; split it below {MAX_WINDOW_S:.0f} s")
+        level = rms(audio)
+        if duration < 0.1 or level < QUIET_RMS:
+            return Transcript(text="", duration=duration, dropped="silence", window_s=0.0)
+
+        started = time.perf_counter()
+        window = window_for(duration, opts)
+        feats = self.features(audio, window)
+        encoder_output = self.model.encode(feats)
+        prompt_tokens = self._prompt_tokens(prompt, hotwords, timestamps=opts.timestamps)
+        max_new = min(
+            self.model.max_length - len(prompt_tokens) - 1, int(duration * 12) + 16
+        )
+        result = self.model.model.generate(
+            encoder_output,
+            [prompt_tokens],
+            beam_size=max(1, opts.beam_size),
+            patience=1.0,
+            length_penalty=1.0,
+            max_length=len(prompt_tokens) + max_new,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self._suppress,
+            max_initial_timestamp_index=50,
+        )[0]
+        tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
+        raw = self.tokenizer.decode(tokens).strip()
+        avg_logprob = float(result.scores[0]) * len(tokens) / (len(tokens) + 1)
+        no_speech = float(result.no_speech_prob)
+        ratio = compression_ratio(raw)
+        elapsed = time.perf_counter() - started
+
+        text, dropped = self._guard(raw, level, no_speech, avg_logprob, ratio, len(tokens),
+                                    max_new)
+        return Transcript(
+            text=text,
+            duration=duration,
+            segments=(Segment(0.0, duration, text),) if text else (),
+            avg_logprob=avg_logprob,
+            no_speech_prob=no_speech,
+            compression_ratio=ratio,
+            decode_seconds=elapsed,
+            dropped=dropped,
+            raw_text=raw,
+            window_s=window,
+        )
+
+    @staticmethod
+    def _guard(
+        raw: str, level: float, no_speech: float, avg_logprob: float, ratio: float,
+        n_tokens: int, max_new: int,
+    ) -> tuple[str, str | None]:
+        if not raw:
+            return "", None
+        if no_speech > NO_SPEECH_THRESHOLD and avg_logprob < LOGPROB_THRESHOLD:
+            return "", "no_speech"
+        if is_silence_phrase(raw) and (level < 0.02 or no_speech > 0.2 or avg_logprob < -0.7):
+            return "", "silence_phrase"
+        text, looped = collapse_loops(raw)
+        if looped and (compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD or not text):
+            return "", "repetition"
+        if not looped and ratio > COMPRESSION_RATIO_THRESHOLD:
+            return "", "repetition"
+        if n_tokens >= max_new and looped:
+            return "", "repetition"
+        if avg_logprob < -1.5:
+            return "", "low_confidence"
+        return text, None
