@@ -137,8 +137,8 @@ def resolve_field(
     best = process.extractOne(target, choices, scorer=_field_score)
     if best is None or best[1] < FIELD_MATCH_THRESHOLD:
         return None
-    key = cast("tuple[str, int]", best[2])
-    return key[0]
+    matched: str = best[2][0]
+    return matched
 
 
 def parse_command(

@@ -396,10 +396,11 @@ def _resolve_marks(tokens: list[_Tok], context: _Context) -> list[_Tok]:
             j += 1
         run = tokens[i:j]
         spoken = [t for t in run if t.spoken]
-        keep: _Tok | None = (spoken or run)[-1]
+        last = (spoken or run)[-1]
         at_line_start = (out[-1].kind == "nl") if out else context == "line"
         before_newline = j < len(tokens) and tokens[j].kind == "nl"
-        if at_line_start or (before_newline and not keep.spoken and keep.text in ",;"):
+        keep: _Tok | None = last
+        if at_line_start or (before_newline and not last.spoken and last.text in ",;"):
             keep = None
         if keep is not None:
             out.append(keep)
