@@ -201,5 +201,6 @@ def render_pdf(doc: ReportDocument, *, layouts_dir: Path | None = None) -> bytes
     pdf = HTML(string=html, base_url=str(base)).write_pdf(
         pdf_identifier=doc.uid("pdf").encode("ascii")[:32]
     )
-    assert pdf is not None  # write_pdf without a target always returns bytes
+    if not isinstance(pdf, bytes):  # write_pdf without a target always returns bytes
+        raise TypeError("WeasyPrint returned no PDF bytes")
     return pdf
