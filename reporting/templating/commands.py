@@ -11,7 +11,7 @@ from pathlib import Path
 
 from reporting.templating.library import TemplateLibrary
 from reporting.templating.lint import lint_paths, lint_template
-from reporting.templating.model import Template, TemplateError, parse_template
+from reporting.templating.model import Template, TemplateError, TemplateNotFound, parse_template
 from reporting.templating.mrrt import export_mrrt, import_mrrt
 
 
@@ -84,9 +84,7 @@ def export_mrrt_command(template: str, *, output: Path | None = None,
             loaded = Template.from_source(path.read_text(encoding="utf-8"), path=str(path))
         else:
             loaded = TemplateLibrary(templates_dir, macros_dir).get(template)
-    except (OSError, TemplateError) as exc:
-        return CommandResult(1, errors=[str(exc)])
-    except KeyError as exc:
+    except (OSError, TemplateError, TemplateNotFound) as exc:
         return CommandResult(1, errors=[str(exc)])
     markup = export_mrrt(loaded)
     if output is None:

@@ -17,7 +17,7 @@ import yaml
 from rapidfuzz import fuzz
 
 from reporting.core.errors import InvalidInput
-from reporting.templating.model import Problem, TemplateError
+from reporting.templating.model import Problem, TemplateError, load_yaml_with_nodes
 from reporting.templating.sandbox import environment, render_string
 
 MacroSource = Literal["shipped", "personal"]
@@ -199,8 +199,7 @@ def parse_macro_file_located(text: str, *, path: str = ""
     """Like ``parse_macro_file`` but each macro comes with its 1-based line."""
     del path  # kept for symmetry with parse_template; problems carry lines only
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data, root = load_yaml_with_nodes(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return [], [Problem(mark.line + 1 if mark else 1, f"not valid YAML: {exc}")]

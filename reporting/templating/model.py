@@ -210,6 +210,7 @@ class Template:
     attribution: str = ""
     mrrt: Mapping[str, str] = field(default_factory=dict)
     body_line_offset: int = 0
+    field_lines: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_source(cls, source: str, *, path: str = "") -> Template:
@@ -267,7 +268,7 @@ class Template:
             except jinja2.TemplateError as exc:
                 raise TemplateError(
                     f"default of field {spec.id!r} failed: {exc}", path=self.path,
-                    line=self._field_line(spec.id),
+                    line=self.field_lines.get(spec.id, 0),
                 ) from exc
         return values
 
@@ -326,12 +327,6 @@ class Template:
             bare = spec.id == section_id or spec.id in REQUIRED_FIELDS
             lines.append(text if bare else f"{spec.label}: {text}")
         return tidy("\n".join(lines))
-
-    def _field_line(self, field_id: str) -> int:
-        for number, line in enumerate(self.source.splitlines(), start=1):
-            if re.search(rf"\bid:\s*['\"]?{re.escape(field_id)}['\"]?\s*[,}}]?\s*", line):
-                return number
-        return 0
 
 
 @dataclass(frozen=True)
@@ -405,15 +400,26 @@ def split_front_matter(source: str) -> tuple[str, str, int]:
     raise TemplateError("front matter is not closed by a '---' line", line=len(lines))
 
 
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml_with_nodes(text: str) -> tuple[Any, yaml.Node | None]:
+    """Parse YAML once (libyaml when available) and keep the node tree for line numbers."""
+    loader = _YamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return data, node
+
+
 class _Locator:
     """Maps a path in the front matter (("fields", 2, "type")) to a file line."""
 
-    def __init__(self, front: str, first_line: int) -> None:
+    def __init__(self, root: yaml.Node | None, first_line: int) -> None:
         self.first_line = first_line
-        try:
-            self.root: yaml.Node | None = yaml.compose(front, Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
-            self.root = None
+        self.root = root
 
     def line(self, *path: str | int) -> int:
         node = self.root
@@ -453,14 +459,14 @@ def parse_template(source: str, *, path: str = "") -> tuple[Template | None, lis
     except TemplateError as exc:
         return None, [Problem(exc.line, exc.detail)]
     try:
-        data = yaml.safe_load(front)
+        data, root = load_yaml_with_nodes(front)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         return None, [Problem(line, f"front matter is not valid YAML: {exc}")]
     if not isinstance(data, dict):
         return None, [Problem(2, "front matter must be a mapping")]
-    loc = _Locator(front, 2)
+    loc = _Locator(root, 2)
     problems: list[Problem] = []
 
     def problem(message: str, *where: str | int) -> None:
@@ -509,6 +515,10 @@ def parse_template(source: str, *, path: str = "") -> tuple[Template | None, lis
         attribution=str(data.get("attribution") or ""),
         mrrt={str(k): str(v) for k, v in mrrt.items()} if isinstance(mrrt, dict) else {},
         body_line_offset=offset,
+        field_lines={
+            spec.id: loc.line("fields", index, "default" if spec.default else "id")
+            for index, spec in enumerate(fields)
+        },
     )
     return template, []
 

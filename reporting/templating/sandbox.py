@@ -67,11 +67,17 @@ def error_line(exc: BaseException, template: jinja2.Template | None = None) -> i
     return found
 
 
+@lru_cache(maxsize=4096)
+def compile_string(source: str) -> jinja2.Template:
+    """Compile a small Jinja string once (defaults and macro texts repeat constantly)."""
+    return environment().from_string(source)
+
+
 def render_string(source: str, variables: Mapping[str, Any]) -> str:
-    """Render a one-off Jinja string (defaults, macro text) in the sandbox."""
+    """Render a Jinja string (a default, a macro text) in the sandbox."""
     if "{{" not in source and "{%" not in source:
         return source
-    return environment().from_string(source).render(dict(variables))
+    return compile_string(source).render(dict(variables))
 
 
 _BLANK_LINES = re.compile(r"\n{3,}")

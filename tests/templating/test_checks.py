@@ -59,8 +59,10 @@ def test_laterality_mismatch_left_exam_right_text(library: TemplateLibrary, make
                      {"medial_meniscus": "Tear of the right medial meniscus posterior horn."},
                      description="MRI LEFT KNEE WO", modality="MR", body_part="KNEE")
     [issue] = [i for i in issues if i.code == "laterality_mismatch"]
-    assert issue.field == "medial_meniscus" and issue.severity == "warning"
-    assert "exam is LEFT" in issue.message and "'right'" in issue.message
+    assert issue.field == "medial_meniscus"
+    assert issue.severity == "warning"
+    assert "exam is LEFT" in issue.message
+    assert "'right'" in issue.message
 
 
 def test_laterality_mismatch_right_exam_left_text(library: TemplateLibrary, make_context
@@ -74,7 +76,8 @@ def test_laterality_mismatch_right_exam_left_text(library: TemplateLibrary, make
 def test_laterality_ok_when_both_sides_named_or_bilateral(library: TemplateLibrary,
                                                           make_context) -> None:
     both = _issues(library, make_context, "mr_knee",
-                   {"side": "left", "findings": "Left knee effusion; the right knee is not imaged."},
+                   {"side": "left",
+                    "findings": "Left knee effusion; the right knee is not imaged."},
                    description="MRI LEFT KNEE", modality="MR", body_part="KNEE")
     assert not [i for i in both if i.code == "laterality_mismatch"]
     bilateral = _issues(library, make_context, "ct_chest",
@@ -95,7 +98,8 @@ def test_sex_specific_anatomy(library: TemplateLibrary, make_context) -> None:
     male = _issues(library, make_context, "ct_abdomen_pelvis",
                    {"pelvic_organs": "The uterus and ovaries are unremarkable."}, sex="M")
     [issue] = [i for i in male if i.code == "sex_mismatch"]
-    assert issue.field == "pelvic_organs" and issue.severity == "warning"
+    assert issue.field == "pelvic_organs"
+    assert issue.severity == "warning"
     assert "'uterus' in a male patient" in issue.message
     female = _issues(library, make_context, "ct_abdomen_pelvis",
                      {"findings": "Enlarged prostate gland."}, sex="F")

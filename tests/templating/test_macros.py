@@ -39,7 +39,8 @@ def test_voice_phrase_expands_normal_chest(library: TemplateLibrary, make_contex
     spoken = parse_macro_command(utterance)
     assert spoken is not None
     macro = find_macro(spoken, library.macros(), modality="DX", template_id="xr_chest")
-    assert macro is not None and macro.name == "normal chest"
+    assert macro is not None
+    assert macro.name == "normal chest"
     expansion = expand_macro(macro, make_context(modality="DX"))
     assert expansion.field == "findings"
     assert expansion.text.startswith("The lungs are clear. No pleural effusion")
@@ -106,7 +107,8 @@ def test_expansion_by_api_with_pick_lists_and_blanks(library: TemplateLibrary,
     text, cursor = resolve_span(text, span, 1)                 # by index
     assert text.startswith("Moderate left pneumothorax measuring [ ] cm")
     span = next_span(text, cursor)
-    assert span is not None and span.kind == "blank"
+    assert span is not None
+    assert span.kind == "blank"
     text, cursor = resolve_span(text, span, "2.5")
     assert text.startswith("Moderate left pneumothorax measuring 2.5 cm at the apex.")
     assert next_span(text, cursor) is None
@@ -137,7 +139,8 @@ def test_macro_text_uses_study_context(library: TemplateLibrary, make_context) -
 
 def test_typed_trigger_in_editor(library: TemplateLibrary, make_context) -> None:
     macro = match_trigger(".normalchest", library.macros(), modality="CR")
-    assert macro is not None and macro.name == "normal chest"
+    assert macro is not None
+    assert macro.name == "normal chest"
     expansion = expand_macro(macro, make_context())
     text, cursor = insert_expansion("Findings:", len("Findings:"), expansion)
     assert text == "Findings: " + expansion.text
@@ -150,7 +153,9 @@ def test_personal_macros_take_precedence_by_name(library: TemplateLibrary) -> No
                                "scope": {"modalities": ["cr", "dx"]}}, owner="drhouse")
     merged = library.macros(personal=[personal])
     mine = [m for m in merged if m.name.lower() == "normal chest"]
-    assert len(mine) == 1 and mine[0].source == "personal" and mine[0].owner == "drhouse"
+    assert len(mine) == 1
+    assert mine[0].source == "personal"
+    assert mine[0].owner == "drhouse"
     assert len(merged) == len(library.macros())
     assert merge_macros([], [personal]) == [personal]
     assert find_macro("normal chest", merged, modality="DX").text == "My own normal chest."

@@ -192,11 +192,11 @@ def test_empty_sections_are_dropped(library: TemplateLibrary, make_context) -> N
     assert ids[-1] == "impression"
 
 
-def test_sandbox_blocks_unsafe_attribute_access(tmp_path: Path) -> None:
+def test_sandbox_blocks_unsafe_attribute_access() -> None:
     source = (TEMPLATES / "generic.j2").read_text().replace(
         "{{ fields.impression }}", "{{ study.__class__.__mro__ }}")
     template = Template.from_source(source, path="x.j2")
-    with pytest.raises(TemplateError, match="unsafe|__class__"):
+    with pytest.raises(TemplateError, match=r"unsafe|__class__"):
         template.render_sections({}, {**_context()})
 
 
@@ -212,7 +212,7 @@ def test_broken_template_reports_file_and_line() -> None:
     with pytest.raises(TemplateError) as info:
         template.render_sections({}, _context())
     line = source.splitlines().index(next(
-        l for l in source.splitlines() if "no_such_key" in l)) + 1
+        row for row in source.splitlines() if "no_such_key" in row)) + 1
     assert info.value.line == line
     assert str(info.value).startswith(f"generic.j2:{line}: ")
 
@@ -265,7 +265,8 @@ def test_reload_keeps_last_good_version_and_reports_error(tmp_path: Path) -> Non
     assert library.get("ct_head_wo") is good
     [error] = library.errors
     assert error.path == str(path)
-    assert error.line > 0 and "Jinja syntax error" in error.message
+    assert error.line > 0
+    assert "Jinja syntax error" in error.message
 
     macro_file = macros / "general.yaml"
     macro_file.write_text(macro_file.read_text() + "  - name: broken\n    text: '[a|'\n")
