@@ -24,9 +24,9 @@ from reporting.asr.vocabulary import Lexicon, build_prompt, load_lexicon
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
-MAX_CHUNK_S = 20.0
+MAX_CHUNK_S = 12.0
 """Speech stretches are merged into chunks of at most this many seconds."""
-MERGE_GAP_S = 1.5
+MERGE_GAP_S = 0.5
 """Stretches closer than this are decoded together (one sentence pause fits)."""
 EDGE_PAD_S = 0.25
 
