@@ -16,7 +16,6 @@ from reporting.api import problems
 from reporting.core import logging as logs
 from reporting.core.config import Settings
 from reporting.core.db import make_engine, make_sessionmaker
-from reporting.reports.service import Lifecycle
 
 log = logging.getLogger("reporting")
 
@@ -72,7 +71,6 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     logs.configure(settings.log_level)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
-    life = Lifecycle()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -86,7 +84,6 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.lifecycle = life
     from reporting import services
 
     services.wire(app)

@@ -7,13 +7,40 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from reporting.core.config import Settings
+from reporting.reports.service import Lifecycle
+from reporting.templating.bridge import LibraryTemplates
+from reporting.templating.library import TemplateLibrary
+
+
+def template_library(settings: Settings) -> TemplateLibrary:
+    """The shipped (or configured) templates and macros, re-read when files change."""
+    return TemplateLibrary(settings.resolved_templates_dir, settings.resolved_macros_dir,
+                           min_interval=2.0)
+
+
+def build_lifecycle(settings: Settings, library: TemplateLibrary | None = None) -> Lifecycle:
+    """The report lifecycle with templates (and, via wire(), the outbox hooks)."""
+    return Lifecycle(templates=LibraryTemplates(library or template_library(settings)))
+
 
 def wire(app: FastAPI) -> None:
     """Connect domains that must not import each other (templates, outbox) to the reports."""
+    settings: Settings = app.state.settings
+    app.state.templates = template_library(settings)
+    app.state.lifecycle = build_lifecycle(settings, app.state.templates)
     app.state.readiness = {}
+    from reporting.delivery import tasks as delivery
+
+    delivery.wire(app)
 
 
 @asynccontextmanager
 async def running(app: FastAPI, *, start_background: bool) -> AsyncIterator[None]:
     """Start and stop the background services (HL7 listener, delivery worker, ASR warm-up)."""
-    yield
+    from reporting.delivery import tasks as delivery
+    from reporting.hl7 import intake
+
+    async with (intake.serving(app, start=start_background),
+                delivery.working(app, start=start_background)):
+        yield

@@ -99,10 +99,15 @@ def test_sign_blocked_when_required_fields_empty(client: TestClient,
                                                  accounts: dict[str, Account]) -> None:
     doc = accounts["attending"]
     report = new_report(client, accounts)
+    required = {f["id"] for f in report["field_order"] if f.get("required")}
+    assert required, "the selected template declares required fields"
+    edit(client, doc, report, **{f["id"]: "" for f in report["field_order"]})
     r = client.post(f"/api/reports/{report['id']}/sign", headers=doc.headers)
     assert r.status_code == 422
     assert r.json()["code"] == "sign_blocked"
-    assert {i["field"] for i in r.json()["issues"]} >= {"findings", "impression"}
+    assert {i["field"] for i in r.json()["issues"]} >= required
+    assert client.get(f"/api/reports/{report['id']}", headers=doc.headers).json()["status"] \
+        == "draft"
 
 
 def test_unknown_field_and_report(client: TestClient, accounts: dict[str, Account]) -> None:
