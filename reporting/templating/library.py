@@ -45,7 +45,7 @@ def selection_score(template: Template, order: Mapping[str, Any]) -> int | None:
     score = 0
     if code and code in app.procedure_codes:
         score += 1000
-    if app.sex:
+    if app.sex and sex in {"M", "F"}:
         if sex not in app.sex:
             return None
         score += 3

@@ -73,6 +73,8 @@ def test_shipped_template_has_normal_defaults_and_structured_impression(
          "us_pelvis_female"),
         ({"procedure_code": "X4", "modality": "US", "body_part": "PELVIS", "patient_sex": "M"},
          "us_pelvis_male"),
+        ({"procedure_code": "X4", "modality": "US", "body_part": "PELVIS", "patient_sex": "U"},
+         "us_pelvis_female"),  # unknown sex: both pelvis templates stay, first id wins
         ({"procedure_code": "X5", "modality": "US", "body_part": "ABDOMEN", "patient_sex": "F"},
          "us_abdomen"),
         ({"procedure_code": "X6", "modality": "NM", "body_part": "BONE"}, "generic"),
