@@ -1,0 +1,49 @@
+"""Sign reports through the REST API for delivery tests (study → report → fields → sign)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import Account, study_body
+
+_accessions = itertools.count(1)
+IMPRESSION = "No acute cardiopulmonary abnormality."
+
+
+def signed_report(client: TestClient, accounts: dict[str, Account], *, facility: str = "NGH",
+                  impression: str = IMPRESSION, **study: Any) -> dict[str, Any]:
+    """A new study at `facility` with a report signed final by the attending."""
+    n = next(_accessions)
+    body = study_body(facility=facility, accession=f"DLV{n:05d}",
+                      scheduled_at="2026-11-20T21:30:00Z", performed_at="2026-11-20T21:58:00Z",
+                      **study)
+    s = client.post("/api/studies", json=body, headers=accounts["engine"].headers)
+    assert s.status_code == 201, s.text
+    doc = accounts["attending"]
+    r = client.post("/api/reports", json={"study_id": s.json()["id"]}, headers=doc.headers)
+    assert r.status_code == 201, r.text
+    report = r.json()
+    fields = {f["id"]: f"Text for {f['id']}." for f in report["field_order"]
+              if f.get("required") and f.get("type", "text") == "text"}
+    fields["findings"] = "Lungs are clear. No effusion."
+    fields["impression"] = impression
+    known = {f["id"] for f in report["field_order"]}
+    fields = {k: v for k, v in fields.items() if k in known}
+    p = client.patch(f"/api/reports/{report['id']}",
+                     json={"version": report["version"], "fields": fields}, headers=doc.headers)
+    assert p.status_code == 200, p.text
+    signed = client.post(f"/api/reports/{report['id']}/sign",
+                         json={"override_reason": "test case"}, headers=doc.headers)
+    assert signed.status_code == 200, signed.text
+    return signed.json()
+
+
+def add_addendum(client: TestClient, accounts: dict[str, Account], report_id: str,
+                 text: str = "Discussed with the referrer.") -> dict[str, Any]:
+    r = client.post(f"/api/reports/{report_id}/addenda", json={"text": text, "sign": True},
+                    headers=accounts["attending"].headers)
+    assert r.status_code == 200, r.text
+    return r.json()

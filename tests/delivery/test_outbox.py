@@ -1,0 +1,171 @@
+"""The outbox: written with the signature, one row per serving destination, listed and retried."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from reporting.app import create_app
+from reporting.core.config import Settings
+from reporting.delivery import outbox
+from reporting.delivery.models import OutboxMessage
+from reporting.reports.models import ReportVersion
+from tests.conftest import Account, make_settings
+from tests.delivery.flow import add_addendum, signed_report
+
+DESTINATIONS: list[dict[str, Any]] = [
+    {"name": "ris", "kind": "hl7", "port": 1, "facilities": ["*"]},
+    {"name": "pacs-ngh", "kind": "dicom", "port": 1, "facilities": ["NGH"]},
+    {"name": "pacs-south", "kind": "dicom", "port": 1, "facilities": ["SOUTH"]},
+    {"name": "off", "kind": "folder", "path": "/nonexistent", "enabled": False},
+]
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return make_settings(db_url, tmp_path, destinations=DESTINATIONS)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Any:
+    app = create_app(settings, start_background=False)
+    with TestClient(app) as c:
+        yield c
+
+
+def _rows(client: TestClient) -> list[OutboxMessage]:
+    with client.app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+        return list(session.execute(select(OutboxMessage)
+                                    .order_by(OutboxMessage.report_version,
+                                              OutboxMessage.destination)).scalars())
+
+
+def test_sign_enqueues_one_row_per_serving_destination(
+        client: TestClient, accounts: dict[str, Account]) -> None:
+    report = signed_report(client, accounts, facility="NGH")
+    rows = _rows(client)
+    assert [(r.destination, r.kind, r.report_version, r.status) for r in rows] == [
+        ("pacs-ngh", "dicom", 1, "pending"), ("ris", "hl7", 1, "pending")]
+    assert all(r.report_id == report["id"] for r in rows)
+    assert len({r.control_id for r in rows}) == 2
+    assert all(len(r.control_id) <= 20 for r in rows)
+    add_addendum(client, accounts, report["id"])
+    rows = _rows(client)
+    assert sorted((r.destination, r.report_version) for r in rows) == [
+        ("pacs-ngh", 1), ("pacs-ngh", 2), ("ris", 1), ("ris", 2)]
+    # Another facility: only the wildcard destination and its own PACS.
+    signed_report(client, accounts, facility="SOUTH")
+    south = [r.destination for r in _rows(client) if r.report_id != report["id"]]
+    assert sorted(south) == ["pacs-south", "ris"]
+
+
+def test_no_signature_without_its_messages(client: TestClient, settings: Settings,
+                                           accounts: dict[str, Account]) -> None:
+    """A failing enqueue rolls the signature back: both commit together or neither."""
+    life = client.app.state.lifecycle  # type: ignore[attr-defined]
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("outbox unavailable")
+
+    life.on_signed.append(broken)
+    try:
+        with pytest.raises(RuntimeError, match="outbox unavailable"):
+            signed_report(client, accounts)
+    finally:
+        life.on_signed.remove(broken)
+    with client.app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+        assert session.scalar(select(func.count()).select_from(ReportVersion)) == 0
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_claim_respects_lease_and_version_order(client: TestClient, settings: Settings,
+                                                accounts: dict[str, Account]) -> None:
+    report = signed_report(client, accounts)
+    add_addendum(client, accounts, report["id"])
+    factory = client.app.state.sessionmaker  # type: ignore[attr-defined]
+    with factory() as session, session.begin():
+        first = outbox.claim(session, settings, "w1", limit=10)
+    # Version 2 waits for version 1 at each destination; nothing is claimable twice.
+    with factory() as session:
+        claimed = [session.get(OutboxMessage, i) for i in first]
+        assert sorted((r.destination, r.report_version) for r in claimed) == [
+            ("pacs-ngh", 1), ("ris", 1)]
+    with factory() as session, session.begin():
+        assert outbox.claim(session, settings, "w2", limit=10) == []
+    with factory() as session, session.begin():
+        ris_v1 = next(session.get(OutboxMessage, i) for i in first
+                      if session.get(OutboxMessage, i).destination == "ris")
+        ris_v1.status = "delivered"
+        ris_v1.claimed_by = ris_v1.claimed_until = None
+    with factory() as session, session.begin():
+        second = outbox.claim(session, settings, "w2", limit=10)
+        assert [(session.get(OutboxMessage, i).destination,
+                 session.get(OutboxMessage, i).report_version) for i in second] == [("ris", 2)]
+
+
+def test_backoff_grows_to_a_ceiling() -> None:
+    policy = outbox.RetryPolicy()
+    delays = [policy.delay(n) for n in range(1, 12)]
+    assert delays[:4] == [2.0, 4.0, 8.0, 16.0]
+    assert delays == sorted(delays)
+    assert max(delays) == 300.0
+    assert policy.delay(10_000) == 300.0
+
+
+def test_deliveries_api_and_admin_retry(client: TestClient, accounts: dict[str, Account]) -> None:
+    report = signed_report(client, accounts)
+    admin, doc = accounts["admin"], accounts["attending"]
+    listed = client.get("/api/deliveries?status=pending", headers=admin.headers).json()
+    assert {d["destination"] for d in listed} == {"ris", "pacs-ngh"}
+    per_report = client.get(f"/api/reports/{report['id']}/deliveries", headers=doc.headers)
+    assert per_report.status_code == 200
+    assert [d["report_version"] for d in per_report.json()] == [1, 1]
+    target = listed[0]["id"]
+    with client.app.state.sessionmaker() as session, session.begin():  # type: ignore[attr-defined]
+        row = session.get(OutboxMessage, target)
+        row.status, row.attempts, row.last_code = "quarantined", 3, "AE"
+    assert client.get("/api/deliveries?status=quarantined",
+                      headers=admin.headers).json()[0]["id"] == target
+    denied = client.post(f"/api/deliveries/{target}/retry", headers=doc.headers)
+    assert denied.status_code == 403
+    again = client.post(f"/api/deliveries/{target}/retry", headers=admin.headers)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "pending"
+    assert again.json()["attempts"] == 0
+    assert client.get("/api/deliveries?status=bogus", headers=admin.headers).status_code == 422
+    assert client.post("/api/deliveries/nope/retry", headers=admin.headers).status_code == 404
+    audit = client.get("/api/audit", headers=admin.headers).json()
+    events = audit["events"] if isinstance(audit, dict) else audit
+    assert any(e["action"] == "delivery.retry" for e in events)
+
+
+def test_cli_lists_and_retries(client: TestClient, settings: Settings,
+                               accounts: dict[str, Account],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from reporting.cli import context
+    from reporting.cli.main import app as cli
+
+    signed_report(client, accounts)
+    monkeypatch.setenv("REPORTING_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("REPORTING_DATA_DIR", str(settings.data_dir))
+    context.settings.cache_clear()
+    context.session_factory.cache_clear()
+    try:
+        runner = CliRunner()
+        listed = runner.invoke(cli, ["deliveries", "list", "--status", "pending"])
+        assert listed.exit_code == 0, listed.output
+        assert "2 deliveries" in listed.output
+        first = listed.output.split()[0]
+        retried = runner.invoke(cli, ["deliveries", "retry", first])
+        assert retried.exit_code == 0, retried.output
+        assert "pending again" in retried.output
+        missing = runner.invoke(cli, ["deliveries", "retry", "nope"])
+        assert missing.exit_code == 1
+    finally:
+        context.settings.cache_clear()
+        context.session_factory.cache_clear()
