@@ -8,7 +8,10 @@ from fastapi import APIRouter
 def all_routers() -> list[APIRouter]:
     from reporting.audit.router import router as audit
     from reporting.auth.router import router as auth
+    from reporting.delivery.outputs_router import router as outputs
+    from reporting.delivery.router import router as deliveries
+    from reporting.hl7.router import router as hl7
     from reporting.reports.router import router as reports
     from reporting.studies.router import router as studies
 
-    return [auth, studies, reports, audit]
+    return [auth, studies, reports, outputs, deliveries, hl7, audit]

@@ -8,6 +8,9 @@ import sys
 import typer
 
 from reporting.cli import context
+from reporting.delivery.commands import deliveries_app
+from reporting.delivery.commands import worker as delivery_worker
+from reporting.hl7.commands import hl7_app
 
 app = typer.Typer(help="Radiology reporting and dictation server.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -17,6 +20,9 @@ audit_app = typer.Typer(help="Audit trail.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(reports_app, name="reports")
 app.add_typer(audit_app, name="audit")
+app.add_typer(deliveries_app, name="deliveries")
+app.add_typer(hl7_app, name="hl7")
+app.command("worker")(delivery_worker)
 
 CLI_ACTOR_NAME = "cli"
 
