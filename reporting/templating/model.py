@@ -441,7 +441,7 @@ class _Locator:
             best = node
         if best is None:
             return self.first_line
-        return best.start_mark.line + self.first_line
+        return int(best.start_mark.line) + self.first_line
 
 
 def _str_tuple(value: Any) -> tuple[str, ...]:
@@ -712,13 +712,15 @@ def value_problem(field_type: str, value: str, options: Sequence[Option]) -> str
 def _iter_field_refs(tree: nodes.Node) -> Iterator[tuple[str, str, int]]:
     """(mapping name, key, line) for every ``fields.x`` / ``values["x"]`` in a body."""
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        target = node.node
+        target = getattr(node, "node", None)
         if not isinstance(target, nodes.Name) or target.name not in {"fields", "values", "lists"}:
             continue
         if isinstance(node, nodes.Getattr):
             yield target.name, node.attr, node.lineno
-        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
-            yield target.name, node.arg.value, node.lineno
+        elif isinstance(node, nodes.Getitem):
+            arg = node.arg
+            if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
+                yield target.name, arg.value, node.lineno
 
 
 def _check_body(body: str, offset: int, section_ids: set[str], field_ids: set[str]

@@ -286,11 +286,11 @@ class _Importer:
         while section_id in used:
             section_id, counter = f"{base}_{counter}", counter + 1
         section = _Section(section_id, raw_id, heading or english or name or section_id, loinc)
-        for code in self.codes.get(raw_id, []):
-            if code.scheme == "LOINC":
-                section.loinc = code.value
-            elif code.scheme == "RADLEX":
-                section.radlex = code.value
+        for coded in self.codes.get(raw_id, []):
+            if coded.scheme == "LOINC":
+                section.loinc = coded.value
+            elif coded.scheme == "RADLEX":
+                section.radlex = coded.value
         self.sections.append(section)
         return section
 
