@@ -36,10 +36,25 @@ QUIET_RMS = 0.003
 """RMS below this (about -50 dBFS) is too quiet to hold dictation."""
 _SILENCE_PHRASES = frozenset(
     {
-        "you", "thank you", "thanks", "thank you very much", "thanks for watching",
-        "thank you for watching", "thanks for listening", "thank you for listening",
-        "please subscribe", "bye", "bye bye", "okay", "so", "the end", "uh", "um", "hmm",
-        "subtitles by the amaraorg community", "music",
+        "you",
+        "thank you",
+        "thanks",
+        "thank you very much",
+        "thanks for watching",
+        "thank you for watching",
+        "thanks for listening",
+        "thank you for listening",
+        "please subscribe",
+        "bye",
+        "bye bye",
+        "okay",
+        "so",
+        "the end",
+        "uh",
+        "um",
+        "hmm",
+        "subtitles by the amaraorg community",
+        "music",
     }
 )
 _MAX_PROMPT_TOKENS = 223
@@ -85,7 +100,7 @@ class DecodeOptions:
     beam_size: int = 1
     short_window: bool = True
     """Encode only `window_for(duration)` seconds instead of a padded 30 s window."""
-    min_window_s: float = 5.0
+    min_window_s: float = 10.0
     window_step_s: float = 5.0
     timestamps: bool = False
     """Let the model emit timestamp tokens (Whisper's default mode) instead of plain text."""
@@ -165,7 +180,9 @@ class WhisperDecoder:
         self.model = model
         multilingual = bool(model.model.is_multilingual)
         self.tokenizer: Tokenizer = Tokenizer(
-            model.hf_tokenizer, multilingual, task="transcribe",
+            model.hf_tokenizer,
+            multilingual,
+            task="transcribe",
             language=language if multilingual else "en",
         )
         from faster_whisper.transcribe import get_suppressed_tokens
@@ -229,9 +246,7 @@ class WhisperDecoder:
         feats = self.features(audio, window)
         encoder_output = self.model.encode(feats)
         prompt_tokens = self._prompt_tokens(prompt, hotwords, timestamps=opts.timestamps)
-        max_new = min(
-            self.model.max_length - len(prompt_tokens) - 1, int(duration * 12) + 16
-        )
+        max_new = min(self.model.max_length - len(prompt_tokens) - 1, int(duration * 12) + 16)
         result = self.model.model.generate(
             encoder_output,
             [prompt_tokens],
@@ -252,8 +267,7 @@ class WhisperDecoder:
         ratio = compression_ratio(raw)
         elapsed = time.perf_counter() - started
 
-        text, dropped = self._guard(raw, level, no_speech, avg_logprob, ratio, len(tokens),
-                                    max_new)
+        text, dropped = self._guard(raw, level, no_speech, avg_logprob, ratio, len(tokens), max_new)
         return Transcript(
             text=text,
             duration=duration,
@@ -269,8 +283,13 @@ class WhisperDecoder:
 
     @staticmethod
     def _guard(
-        raw: str, level: float, no_speech: float, avg_logprob: float, ratio: float,
-        n_tokens: int, max_new: int,
+        raw: str,
+        level: float,
+        no_speech: float,
+        avg_logprob: float,
+        ratio: float,
+        n_tokens: int,
+        max_new: int,
     ) -> tuple[str, str | None]:
         if not raw:
             return "", None

