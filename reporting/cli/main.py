@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 
 import typer
 
@@ -20,6 +21,8 @@ audit_app = typer.Typer(help="Audit trail.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(reports_app, name="reports")
 app.add_typer(audit_app, name="audit")
+templates_app = typer.Typer(help="Report templates and macros.", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
 app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(hl7_app, name="hl7")
 app.command("worker")(delivery_worker)
@@ -59,12 +62,13 @@ def demo(if_empty: bool = typer.Option(False, "--if-empty",
                                        help="only when no users exist yet")) -> None:
     """Load demo users, facilities, studies and prior reports."""
     from reporting import demo as demo_data
+    from reporting.services import build_lifecycle
 
     with context.unit_of_work() as session:
         if if_empty and demo_data.has_users(session):
             typer.echo("demo data already present (users exist); skipped")
             return
-        accounts = demo_data.load(session)
+        accounts = demo_data.load(session, build_lifecycle(context.settings()))
     typer.echo("demo users (username / password / role):")
     for username, password, role in accounts:
         typer.echo(f"  {username:<12} {password:<18} {role}")
@@ -157,6 +161,59 @@ def audit_verify() -> None:
         return
     typer.echo(f"audit chain BROKEN at event {check.broken_at}: {check.reason}")
     raise typer.Exit(1)
+
+
+def _emit(result: object) -> None:
+    for line in result.lines:  # type: ignore[attr-defined]
+        typer.echo(line)
+    for line in result.errors:  # type: ignore[attr-defined]
+        typer.echo(line, err=True)
+    if result.exit_code:  # type: ignore[attr-defined]
+        raise typer.Exit(result.exit_code)  # type: ignore[attr-defined]
+
+
+@templates_app.command("lint")
+def templates_lint() -> None:
+    """Check every template and macro file; exit 1 with file:line: message lines."""
+    from reporting.templating.commands import lint_command
+
+    s = context.settings()
+    _emit(lint_command(s.resolved_templates_dir, s.resolved_macros_dir))
+
+
+@templates_app.command("list")
+def templates_list() -> None:
+    """List templates with their version and applicability."""
+    from reporting.templating.commands import list_command
+
+    s = context.settings()
+    _emit(list_command(s.resolved_templates_dir, s.resolved_macros_dir))
+
+
+@templates_app.command("import-mrrt")
+def templates_import_mrrt(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False),
+    output: Path | None = typer.Option(None, "--output", help="file or folder; "
+                                       "default: the templates folder"),
+) -> None:
+    """Convert an IHE MRRT (RadReport) HTML template into our template format."""
+    from reporting.templating.commands import import_mrrt_command
+
+    _emit(import_mrrt_command(file, output=output,
+                              templates_dir=context.settings().resolved_templates_dir))
+
+
+@templates_app.command("export-mrrt")
+def templates_export_mrrt(
+    template: str = typer.Argument(..., help="template id or .j2 file"),
+    output: Path | None = typer.Option(None, "--output"),
+) -> None:
+    """Write a template as an IHE MRRT HTML5 file (stdout without --output)."""
+    from reporting.templating.commands import export_mrrt_command
+
+    s = context.settings()
+    _emit(export_mrrt_command(template, output=output, templates_dir=s.resolved_templates_dir,
+                              macros_dir=s.resolved_macros_dir))
 
 
 if __name__ == "__main__":
