@@ -1,0 +1,54 @@
+"""Shared ASR test fixtures: one real tiny.en model per test session, real dictation audio."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reporting.asr.manager import AsrManager
+from reporting.core.config import AsrSettings
+
+FIXTURES = Path(__file__).resolve().parents[2] / "audio_fixtures"
+SR = 16_000
+
+
+def load_fixture(fixture_id: str) -> tuple[np.ndarray, str]:
+    """Audio (16 kHz float32) and the spoken reference text of one audio fixture."""
+    import soundfile as sf
+
+    for line in (FIXTURES / "manifest.jsonl").read_text().splitlines():
+        item = json.loads(line)
+        if item["id"] == fixture_id:
+            audio, rate = sf.read(FIXTURES / item["file"], dtype="float32")
+            assert rate == SR
+            return audio, item["spoken"].replace(" | ", " ")
+    raise LookupError(fixture_id)
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """WER after the MedWER normaliser (Whisper's English normaliser, numbers folded)."""
+    from medwer import Normalizer, wer
+
+    norm = Normalizer()
+    return wer(norm(reference), norm(hypothesis))[2]
+
+
+@pytest.fixture(scope="session")
+def asr_manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsrManager]:
+    """A loaded tiny.en manager shared by the whole test session."""
+    data_dir = tmp_path_factory.mktemp("asr-data")
+    manager = AsrManager(AsrSettings(model="tiny.en", cpu_threads=0, max_sessions=4), data_dir)
+    manager.load()
+    manager.warm_up()
+    yield manager
+    manager.close()
+
+
+@pytest.fixture(scope="session")
+def effusion() -> tuple[np.ndarray, str]:
+    """A 14 s chest X-ray dictation with pauses between sentences."""
+    return load_fixture("cxr_effusion")

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from reporting.asr.decoder import (
+    DecodeOptions,
+    collapse_loops,
+    is_silence_phrase,
+    window_for,
+)
+from reporting.asr.manager import AsrManager, Overloaded
+from reporting.core.config import AsrSettings
+
+from .conftest import SR, load_fixture, word_error_rate
+
+
+def test_window_is_rounded_up_and_capped() -> None:
+    opts = DecodeOptions()
+    assert window_for(3.0, opts) == 10.0
+    assert window_for(12.0, opts) == 15.0
+    assert window_for(29.9, opts) == 30.0
+    assert window_for(3.0, DecodeOptions(short_window=False)) == 30.0
+
+
+def test_repeated_ngram_loops_are_collapsed() -> None:
+    text, looped = collapse_loops("No effusion. No effusion. No effusion. No effusion.")
+    assert looped
+    assert text == "No effusion."
+    assert collapse_loops("very very small nodule") == ("very very small nodule", False)
+    assert is_silence_phrase("Thank you.")
+    assert not is_silence_phrase("Thank you for the referral of this patient.")
+
+
+def test_a_real_dictation_decodes_to_the_expected_words(asr_manager: AsrManager) -> None:
+    audio, reference = load_fixture("cxr_cardiomegaly")
+    result = asr_manager.transcribe_file(audio)
+    assert word_error_rate(reference, result.text) <= 0.25, result.text
+    assert "thoracic spine" in result.text.lower()
+    assert len(result.segments) >= 1
+    assert result.segments[0].start < 1.0 < result.segments[-1].end
+
+
+def test_short_window_decodes_like_the_full_window(asr_manager: AsrManager) -> None:
+    audio, _ = load_fixture("msk_wrist")
+    piece = audio[: 6 * SR]
+    short = asr_manager.decoder.decode(piece, options=DecodeOptions(short_window=True))
+    full = asr_manager.decoder.decode(piece, options=DecodeOptions(short_window=False))
+    assert short.window_s == 10.0
+    assert full.window_s == 30.0
+    assert short.text
+    assert word_error_rate(full.text, short.text) <= 0.2, (short.text, full.text)
+
+
+def test_silence_gives_no_text(asr_manager: AsrManager) -> None:
+    zeros = np.zeros(30 * SR, dtype=np.float32)
+    assert asr_manager.transcribe_file(zeros).text == ""
+    direct = asr_manager.decoder.decode(zeros)
+    assert direct.text == ""
+    assert direct.dropped == "silence"
+
+
+@pytest.mark.parametrize("colour", ["white", "pink"])
+def test_low_noise_gives_no_text(asr_manager: AsrManager, colour: str) -> None:
+    rng = np.random.default_rng(7)
+    noise = rng.standard_normal(30 * SR)
+    if colour == "pink":  # 1/f spectrum
+        spectrum = np.fft.rfft(noise)
+        spectrum /= np.sqrt(np.maximum(np.arange(spectrum.size), 1))
+        noise = np.fft.irfft(spectrum, n=noise.size)
+    noise = (0.01 * noise / np.std(noise)).astype(np.float32)  # about -40 dBFS
+    assert asr_manager.transcribe_file(noise).text == ""
+
+
+def test_noise_only_fixture_gives_no_text(asr_manager: AsrManager) -> None:
+    audio, _ = load_fixture("noise_only")
+    assert asr_manager.transcribe_file(audio).text == ""
+
+
+async def test_two_sessions_decode_concurrently_without_mixing(asr_manager: AsrManager) -> None:
+    a, _ = load_fixture("cxr_cardiomegaly")
+    b, _ = load_fixture("mr_knee")
+    a, b = a[: 5 * SR], b[: 5 * SR]
+    alone_a = asr_manager.decoder.decode(a, options=asr_manager.final_options).text
+    alone_b = asr_manager.decoder.decode(b, options=asr_manager.final_options).text
+    ra, rb = await asyncio.gather(
+        asr_manager.decode(a, session_id="sess-a"), asr_manager.decode(b, session_id="sess-b")
+    )
+    assert ra is not None
+    assert rb is not None
+    assert ra.text == alone_a
+    assert rb.text == alone_b
+    assert ra.text != rb.text
+
+
+def _block_decoder(manager: AsrManager) -> tuple[threading.Event, threading.Event]:
+    """Hold the (single) decode thread inside a decode until `release` is set."""
+    started, release = threading.Event(), threading.Event()
+    decoder = manager.decoder
+    original = decoder.decode
+
+    def slow_decode(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started.set()
+        release.wait(10)
+        decoder.decode = original  # type: ignore[method-assign]
+        return original(*args, **kwargs)
+
+    decoder.decode = slow_decode  # type: ignore[method-assign]
+    return started, release
+
+
+async def test_stale_partials_are_dropped_and_finals_go_first(asr_manager: AsrManager) -> None:
+    assert asr_manager.decode_threads == 1
+    audio, _ = load_fixture("msk_wrist")
+    clip = audio[: 2 * SR]
+    started, release = _block_decoder(asr_manager)
+    blocker = asr_manager.submit(clip, session_id="blocker", kind="final")
+    assert started.wait(10)
+    before = asr_manager.stats().dropped_partials
+    p1 = asr_manager.submit(clip, session_id="s1", kind="partial")
+    p2 = asr_manager.submit(clip, session_id="s1", kind="partial")
+    p3 = asr_manager.submit(clip, session_id="s1", kind="partial")
+    f2 = asr_manager.submit(clip, session_id="s2", kind="final")
+    stats = asr_manager.stats()
+    assert stats.queued_partials == 1
+    assert stats.queued_finals == 1
+    assert stats.in_flight == 1
+    assert p1.result(1) is None  # superseded by a newer partial of the same session
+    assert p2.result(1) is None
+    assert stats.dropped_partials == before + 2
+    time.sleep(0.05)
+    assert asr_manager.stats().lag_s > 0.0
+    done_order: list[str] = []
+    p3.add_done_callback(lambda _f: done_order.append("partial"))
+    f2.add_done_callback(lambda _f: done_order.append("final"))
+    release.set()
+    assert blocker.result(30) is not None
+    assert p3.result(30) is not None
+    assert f2.result(30) is not None
+    assert done_order == ["final", "partial"]  # the other session's final went first
+    assert asr_manager.stats().queue_depth == 0
+
+
+def test_admission_control_refuses_the_extra_session(tmp_path) -> None:
+    manager = AsrManager(AsrSettings(model="tiny.en", max_sessions=2), tmp_path)
+    manager.admit("one")
+    manager.admit("two")
+    manager.admit("two")  # idempotent
+    with pytest.raises(Overloaded) as err:
+        manager.admit("three")
+    assert err.value.code == "overloaded"
+    assert err.value.status == 503
+    manager.release("one")
+    with manager.session("three"):
+        assert manager.active_sessions == 2
+    assert manager.active_sessions == 1
+    assert not manager.loaded  # admission never loads the model
