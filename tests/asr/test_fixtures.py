@@ -85,7 +85,7 @@ def test_pipeline_with_tiny_en_is_close_to_reference(tiny_decoder, fixture_id: s
     scorer = Scorer()
     ours = scorer.corpus([entry["text"]], [result.text])
     base = scorer.corpus([entry["text"]], [plain.text])
-    assert ours["wer"] <= 0.1, result.text
+    assert ours["wer"] <= 0.15, result.text
     assert ours["medical_wer"] <= base["medical_wer"]
     assert result.segments
     assert result.segments[0].start < result.segments[-1].end
