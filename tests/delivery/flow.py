@@ -5,9 +5,12 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account, study_body
+from reporting.auth import service as auth
+from reporting.auth.models import User
+from tests.conftest import ACCOUNT_SPECS, Account, study_body
 
 _accessions = itertools.count(1)
 IMPRESSION = "No acute cardiopulmonary abnormality."
@@ -47,3 +50,19 @@ def add_addendum(client: TestClient, accounts: dict[str, Account], report_id: st
                     headers=accounts["attending"].headers)
     assert r.status_code == 200, r.text
     return r.json()
+
+
+def make_accounts(app: FastAPI, password_hashes: dict[str, str]) -> dict[str, Account]:
+    """One account per role in the app's database (like the `accounts` fixture)."""
+    result = {}
+    with app.state.sessionmaker() as session:
+        for role, username, family, given in ACCOUNT_SPECS:
+            user = User(username=username, role=role, password_hash=password_hashes[username],
+                        family_name=family, given_name=given,
+                        credentials="MD" if role in ("radiologist", "resident") else "")
+            session.add(user)
+            session.flush()
+            result[username] = Account(user, f"{username}-password",
+                                       auth.issue_token(app.state.settings, user))
+        session.commit()
+    return result
