@@ -16,6 +16,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -150,6 +151,17 @@ def apply_message(session: Session, message: InboundMessage) -> Applied:
     return _order(session, message, message.order, facility_code)
 
 
+def _aware(value: datetime | None) -> datetime | None:
+    # HL7 times without an offset are taken as UTC (the interface convention, docs/hl7.md).
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _name(patient: PatientData) -> str:
+    """Family^Given^Middle; a literal ^ inside a part (sent as \\S\\) becomes a space."""
+    parts = [p.replace("^", " ").strip() for p in (patient.family, patient.given, patient.middle)]
+    return "^".join(parts).rstrip("^")
+
+
 def _issuer(patient: PatientData, facility_code: str) -> str:
     # The same rule as the REST intake: an identifier without an assigning authority
     # belongs to the sending facility.
@@ -167,7 +179,7 @@ def _upsert(session: Session, data: PatientData, facility_code: str) -> Patient:
     if not data.family:
         raise Hl7Error("AE", "PID-5 patient name is required", "PID-5", err.REQUIRED_FIELD_MISSING)
     return studies.upsert_patient(session, mrn=data.mrn, issuer=_issuer(data, facility_code),
-                                  name=data.name, birth_date=data.birth_date, sex=data.sex)
+                                  name=_name(data), birth_date=data.birth_date, sex=data.sex)
 
 
 def _merge(session: Session, message: InboundMessage, facility_code: str) -> Applied:
@@ -238,7 +250,7 @@ def _order(session: Session, message: InboundMessage, order: OrderData,
     status = order.order_status.upper()
     study.extra = {**study.extra, "order_status": status}
     if status == "CM" and study.performed_at is None:
-        study.performed_at = message.message_time or utcnow()
+        study.performed_at = _aware(message.message_time) or utcnow()
     if status == "CA" and study.status not in ("preliminary", "final"):
         study.status = "cancelled"
     session.flush()
@@ -255,7 +267,7 @@ def _new_order(session: Session, message: InboundMessage, order: OrderData,
     try:
         data = StudyIn(
             facility=facility_code,
-            patient=PatientIn(mrn=p.mrn, issuer=_issuer(p, facility_code), name=p.name,
+            patient=PatientIn(mrn=p.mrn, issuer=_issuer(p, facility_code), name=_name(p),
                               birth_date=p.birth_date, sex=p.sex),  # type: ignore[arg-type]
             accession=order.accession,
             procedure_code=order.procedure_code,
@@ -269,7 +281,7 @@ def _new_order(session: Session, message: InboundMessage, order: OrderData,
             study_instance_uid=order.study_instance_uid,
             placer_order_number=order.placer,
             filler_order_number=order.filler,
-            scheduled_at=order.scheduled_at,
+            scheduled_at=_aware(order.scheduled_at),
             **extra,
         )
     except ValueError as e:
@@ -304,7 +316,7 @@ def _copy_order(study: Study, order: OrderData) -> None:
         study.priority = order.priority
         study.priority_rank = PRIORITY_RANK[order.priority]
     if order.scheduled_at is not None:
-        study.scheduled_at = order.scheduled_at
+        study.scheduled_at = _aware(order.scheduled_at)
     if order.referring:
         study.referring_provider = order.referring
 
