@@ -15,7 +15,7 @@ import re
 import threading
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -154,7 +154,9 @@ def collapse_loops(text: str, *, min_repeats: int = 3, max_n: int = 8) -> tuple[
                 and [_norm(w) for w in words[i + reps * n : i + (reps + 1) * n]] == gram
             ):
                 reps += 1
-            if len(gram) == n and reps >= min_repeats and any(gram):
+            # A phrase of 3+ words said twice in a row is a decoder loop, not dictation.
+            needed = 2 if n >= 3 else min_repeats
+            if len(gram) == n and reps >= needed and any(gram):
                 out.extend(words[i : i + n])
                 i += reps * n
                 changed = True
@@ -241,6 +243,27 @@ class WhisperDecoder:
         if duration < 0.1 or level < QUIET_RMS:
             return Transcript(text="", duration=duration, dropped="silence", window_s=0.0)
 
+        result = self._decode_once(audio, duration, level, prompt, hotwords, opts)
+        if result.dropped in ("repetition", "low_confidence") and opts.short_window:
+            # Fallback: the padded 30 s window the model was trained on.
+            retry = self._decode_once(
+                audio, duration, level, prompt, hotwords, replace(opts, short_window=False)
+            )
+            extra = {"fallback": 1.0, "first_decode_seconds": result.decode_seconds}
+            result = replace(
+                retry, decode_seconds=result.decode_seconds + retry.decode_seconds, extra=extra
+            )
+        return result
+
+    def _decode_once(
+        self,
+        audio: np.ndarray,
+        duration: float,
+        level: float,
+        prompt: str,
+        hotwords: str | None,
+        opts: DecodeOptions,
+    ) -> Transcript:
         started = time.perf_counter()
         window = window_for(duration, opts)
         feats = self.features(audio, window)

@@ -120,6 +120,7 @@ class StreamingRecognizer:
         partials: bool = True,
         max_utterance_s: float = 18.0,
         min_speech_ms: int = 200,
+        context_chars: int = 200,
         threshold: float = 0.5,
         neg_threshold: float = 0.35,
     ) -> None:
@@ -141,6 +142,8 @@ class StreamingRecognizer:
         self.min_speech = int(min_speech_ms * SAMPLE_RATE / 1000)
         self.threshold = threshold
         self.neg_threshold = neg_threshold
+        self.context_chars = context_chars
+        self._context = ""  # tail of the finals so far, appended to the prompt
 
         self._vad = FrameVad()
         self._chunks: list[np.ndarray] = []
@@ -372,7 +375,10 @@ class StreamingRecognizer:
             )
 
     def _current_prompt(self) -> str:
-        return self._prompt() if callable(self._prompt) else self._prompt
+        base = self._prompt() if callable(self._prompt) else self._prompt
+        if not self.context_chars or not self._context:
+            return base
+        return f"{base} {self._context}".strip()
 
     def _current_hotwords(self) -> str | None:
         return self._hotwords() if callable(self._hotwords) else self._hotwords
@@ -491,6 +497,8 @@ class StreamingRecognizer:
             reused_partial=reused,
             transcript=result,
         )
+        if self.context_chars:
+            self._context = f"{self._context} {final.text}".strip()[-self.context_chars :]
         if self._finishing:
             self._finals_since_finish.append(final)
         self._events.put_nowait(final)

@@ -32,6 +32,8 @@ def test_repeated_ngram_loops_are_collapsed() -> None:
     assert looped
     assert text == "No effusion."
     assert collapse_loops("very very small nodule") == ("very very small nodule", False)
+    assert collapse_loops("No acute fracture. no acute fracture")[0] == "No acute fracture."
+    assert collapse_loops("left to right to left")[1] is False
     assert is_silence_phrase("Thank you.")
     assert not is_silence_phrase("Thank you for the referral of this patient.")
 
