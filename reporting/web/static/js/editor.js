@@ -170,7 +170,7 @@ export class Editor {
       input.value = value;
     } else {
       input = h("textarea", {
-        id: inputId, rows: "2", spellcheck: "true", "aria-describedby": describedBy,
+        id: inputId, rows: "1", spellcheck: "true", "aria-describedby": describedBy,
       });
       input.value = value;
     }
@@ -211,7 +211,7 @@ export class Editor {
 
   autoGrow(textarea) {
     textarea.style.height = "auto";
-    textarea.style.height = `${Math.max(textarea.scrollHeight + 2, 44)}px`;
+    textarea.style.height = `${Math.max(textarea.scrollHeight + 2, 36)}px`;
   }
 
   highlight() {
