@@ -28,6 +28,19 @@ from reporting.asr.vocabulary import Lexicon, Term, load_lexicon
 
 COMMON_ZIPF = 2.5
 """wordfreq Zipf frequency at or above which a word counts as common English."""
+REAL_WORD_ZIPF = 2.0
+"""Zipf frequency at or above which a word is a real (if rare) English word: a word form such
+as "vasculature" or "infiltrates" is never replaced on its own."""
+FUNCTION_ZIPF = 5.5
+"""Words this frequent ("and", "the", "in") are never rewritten into a different word."""
+NEGATIONS = frozenset({"no", "not", "without", "negative", "nor", "none", "never", "absent"})
+"""Words that flip a finding's meaning: never part of a corrected window."""
+# Prefix pairs whose swap reverses a finding (hypo/hyper-dense, intra/extra-axial).
+_ANTONYM_PREFIXES = (("hypo", "hyper"), ("intra", "extra"), ("pre", "post"), ("ante", "retro"),
+                     ("infra", "supra"), ("endo", "exo"))
+_WORD_SUFFIXES = frozenset({"", "s", "es", "ed", "d", "ing", "ic", "is", "ive", "ure", "ures",
+                            "ity", "ation", "ations", "ion", "ions", "al", "ally", "y", "ies",
+                            "ous", "ate", "ates", "ated", "ly", "ia", "ial"})
 
 MAX_WINDOW = 4
 _TOKEN_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|[^A-Za-z]+")
@@ -110,6 +123,7 @@ class _Index:
     sounds: dict[str, list[int]]
     phrases: set[tuple[str, ...]]
     words: frozenset[str]
+    lexicon_words: frozenset[str]
 
 
 _INDEX_CACHE: dict[int, tuple[Lexicon, _Index]] = {}
@@ -140,7 +154,8 @@ def _build_index(lexicon: Lexicon) -> _Index:
     sounds: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
         sounds.setdefault(_sound(key), []).append(i)
-    return _Index(keys, terms, sounds, lexicon.phrases(), _known_medical(lexicon))
+    return _Index(keys, terms, sounds, lexicon.phrases(), _known_medical(lexicon),
+                  lexicon.words)
 
 
 def _known_medical(lexicon: Lexicon) -> frozenset[str]:
@@ -201,6 +216,78 @@ def _inflection(a: str, b: str) -> bool:
     return long_.startswith(short) and long_[len(short):] in _SUFFIXES
 
 
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def word_form_of(a: str, b: str) -> bool:
+    """True when a and b are forms of one word (infiltrates/infiltrative, arthritic/arthritis)."""
+    if a == b:
+        return True
+    n = _shared_prefix(a, b)
+    # Back off so that a shared final letter can belong to the suffix (arthritic/arthritis).
+    for stem in range(n, 4, -1):
+        if a[stem:] in _WORD_SUFFIXES and b[stem:] in _WORD_SUFFIXES:
+            return True
+    return False
+
+
+_COMBINING_PREFIXES = ("antero", "postero", "infero", "supero", "hypo", "hyper", "para", "peri",
+                       "supra", "infra", "intra", "extra", "inter", "retro", "trans", "pseudo",
+                       "micro", "macro", "semi", "mid", "sub", "pre", "post", "non", "bi")
+
+
+def is_compound_word(word: str, known: frozenset[str]) -> bool:
+    """True for a combining prefix plus a known word ("midlung", "anterolateral")."""
+    for prefix in _COMBINING_PREFIXES:
+        rest = word[len(prefix):]
+        if word.startswith(prefix) and len(rest) >= 4 and (
+            rest in known or english_frequency(rest) >= 3.0
+        ):
+            return True
+    return False
+
+
+def flips_meaning(window: Sequence[str], target: Sequence[str]) -> bool:
+    """True when replacing window by target would swap an antonym prefix (hypo- for hyper-)."""
+    for first, second in _ANTONYM_PREFIXES:
+        for a, b in ((first, second), (second, first)):
+            if any(t.startswith(a) for t in target) and any(
+                w.startswith(b) and not w.startswith(a) for w in window
+            ):
+                return True
+    return False
+
+
+def _merge_candidate(window: list[str], term: Term, key: str, target: str,
+                     index: _Index) -> float | None:
+    """Score for a split mishearing ("medias dental" -> "mediastinal"), or None.
+
+    Several heard words merge into a longer radiology term that sounds the same
+    (metaphone keys): any words may take part except radiology words (which would
+    be lost) and negations. Windows of common English words need an exact sound match.
+    """
+    if len(window) < 2 or len(term.words) >= len(window) or len(target) < 9:
+        return None
+    if window[-1] not in term.words and english_frequency(window[-1]) >= FUNCTION_ZIPF:
+        return None  # "heart is is" is not "heart size": a trailing function word stays
+    changed = [w for w in window if w not in term.words]
+    if not changed or any(w in NEGATIONS or (w in index.lexicon_words
+                                              and english_frequency(w) < FUNCTION_ZIPF)
+                          for w in changed):
+        return None
+    sim = _similarity(key, target)
+    sound = fuzz.ratio(_sound(key), _sound(target))
+    all_common = all(english_frequency(w) >= 3.0 for w in changed)
+    if sim < 0.8 or sound < (100 if all_common else 90):
+        return None
+    # Sound explains the whole window: rank above single-word guesses inside it.
+    return 0.5 * sim + 0.5 * sound / 100
+
+
 def _window_candidates(words: list[str], start: int, end: int, index: _Index,
                        known: frozenset[str]) -> list[_Candidate]:
     window = words[start:end]
@@ -209,7 +296,10 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
         return []
     if tuple(window) in index.phrases:
         return []
-    unknown = [w for w in window if w not in known and not is_common_english(w)]
+    if any(w in NEGATIONS for w in window):
+        return []
+    unknown = [w for w in window if w not in known and english_frequency(w) < REAL_WORD_ZIPF
+               and not is_compound_word(w, index.lexicon_words)]
     found: dict[int, float] = {}
     for _, _, i in process.extract(key, index.keys, scorer=fuzz.ratio, limit=8,
                                    score_cutoff=62):
@@ -226,6 +316,12 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
             continue
         if not 0.7 <= len(target) / len(key) <= 1.45:
             continue
+        if flips_meaning(window, term.words):
+            continue
+        merged = _merge_candidate(window, term, key, target, index)
+        if merged is not None:
+            out.append(_Candidate(start, end, term, merged))
+            continue
         score = _similarity(key, target)
         if unknown:
             # An unknown word is in the window: any lexicon term may replace it, but
@@ -235,6 +331,8 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
                 threshold = 0.9
             if score < threshold:
                 continue
+            if len(window) == 1 and len(term.words) == 1 and word_form_of(key, target):
+                continue  # emphysemas/emphysema: a word form, not a mishearing
             if not _covers_known_words(window, term.words, unknown):
                 continue
         elif len(term.words) == 1 and len(window) >= 2:
@@ -250,8 +348,11 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
             if len(window) < 2 or len(term.words) != len(window):
                 continue
             if any(_inflection(a, b) or (a != b and a[:2] == b[:2] and a in known)
+                   or (a != b and (a in b or b in a or word_form_of(a, b)
+                                   or english_frequency(a) >= FUNCTION_ZIPF
+                                   or _shared_prefix(a, b) >= 6))
                    for a, b in zip(window, term.words, strict=True)):
-                continue  # veins/venous, cleared/clear: word forms, not mishearings
+                continue  # veins/venous, pulmonary/cardiopulmonary, and/gland: not mishearings
             same = sum(a == b for a, b in zip(window, term.words, strict=True))
             if same == 0 or same == len(window):
                 continue
@@ -301,6 +402,7 @@ def correct(
     index = _index_for(lexicon)
     changes: list[tuple[str, str]] = []
     text = _apply_personal_rules(text, personal_rules or {}, changes)
+    text = split_negation_glue(text, index, changes)
 
     tokens = _TOKEN_RE.findall(text)
     word_pos = [i for i, t in enumerate(tokens) if t[:1].isalpha()]
@@ -355,6 +457,29 @@ def correct(
         changes.append((original, replacement))
     changes.reverse()
     return CorrectionResult("".join(tokens), changes)
+
+
+_GLUED_NO = re.compile(r"(?<![A-Za-z])(no)([a-z]{3,})(?![A-Za-z])", re.I)
+
+
+def split_negation_glue(text: str, index: _Index | None = None,
+                        changes: list[tuple[str, str]] | None = None) -> str:
+    """Split "Noacute" into "No acute": a negation fused to a known word must not vanish."""
+    words = index.words if index is not None else _index_for(load_lexicon()).words
+
+    def repl(m: re.Match[str]) -> str:
+        whole, rest = m.group(0), m.group(2)
+        lowered = rest.lower()
+        if english_frequency(whole) >= 1.0 or whole.lower() in words:
+            return whole  # a real word: "notable", "nodular", "nonspecific"
+        if lowered not in words and english_frequency(lowered) < 3.0:
+            return whole
+        fixed = f"{m.group(1)} {rest}"
+        if changes is not None:
+            changes.append((whole, fixed))
+        return fixed
+
+    return _GLUED_NO.sub(repl, text)
 
 
 def _apply_personal_rules(text: str, rules: Mapping[str, str],

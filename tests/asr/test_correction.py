@@ -103,3 +103,70 @@ def test_common_english_detection() -> None:
     assert is_common_english("plural")
     assert is_common_english("pattern")
     assert not is_common_english("pneumothorex")
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        ("The medias dental contours are unremarkable.",
+         "The mediastinal contours are unremarkable."),
+        ("Mild pair of intricular white matter disease.",
+         "Mild periventricular white matter disease."),
+        ("The can use medullaris terminates at L1.", "The conus medullaris terminates at L1."),
+        ("The left hip arther plus components.", "The left hip arthroplasty components."),
+    ],
+)
+def test_merges_words_split_by_the_recogniser(lexicon, heard: str, expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected
+
+
+# Real report wording that an over-eager corrector rewrote (word forms, compounds,
+# antonym prefixes, trailing function words absorbed into a term).
+REAL_REPORT_WORDING = [
+    "The pulmonary vasculature is normal.",
+    "The lungs are hypoinflated.",
+    "Bilateral infiltrates.",
+    "No dislocations.",
+    "Arthritic changes of the spine.",
+    "Streaky opacity in the midlung.",
+    "Anterolateral rib fractures.",
+    "Midthoracic spine.",
+    "No acute pulmonary disease.",
+    "The mid and lower lungs are clear.",
+    "The heart is is normal in size.",
+    "Mild high densities are noted.",
+]
+
+
+@pytest.mark.parametrize("sentence", REAL_REPORT_WORDING)
+def test_real_word_forms_are_kept(lexicon, sentence: str) -> None:
+    assert correct(sentence, lexicon=lexicon).text == sentence
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        ("Noacute intracranial hemorrhage.", "No acute intracranial hemorrhage."),
+        ("Nofocal consolidation.", "No focal consolidation."),
+        ("Notable for a nodular opacity.", "Notable for a nodular opacity."),
+    ],
+)
+def test_negation_glued_to_a_word_is_split(lexicon, heard: str, expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected
+
+
+@pytest.mark.parametrize(
+    "heard",
+    ["No pneumothorex.", "Without plural effusion.", "No name hemothorax.", "Not hypoinflated."],
+)
+def test_negations_survive_correction(lexicon, heard: str) -> None:
+    first = heard.split()[0]
+    assert correct(heard, lexicon=lexicon).text.split()[0] == first
+
+
+def test_antonym_prefix_is_never_swapped() -> None:
+    from reporting.asr.correction import flips_meaning
+
+    assert flips_meaning(["hypoinflated"], ["hyperinflated"])
+    assert flips_meaning(["extraaxial"], ["intra", "axial"])
+    assert not flips_meaning(["pneumothorex"], ["pneumothorax"])
