@@ -223,6 +223,12 @@ def _shared_prefix(a: str, b: str) -> int:
     return n
 
 
+def _extends(a: str, b: str) -> bool:
+    """True when one word is the other plus a prefix ("pulmonary" / "cardiopulmonary")."""
+    short, long_ = sorted((a, b), key=len)
+    return long_.endswith(short) and len(long_) - len(short) >= 3
+
+
 def word_form_of(a: str, b: str) -> bool:
     """True when a and b are forms of one word (infiltrates/infiltrative, arthritic/arthritis)."""
     if a == b:
@@ -348,7 +354,7 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
             if len(window) < 2 or len(term.words) != len(window):
                 continue
             if any(_inflection(a, b) or (a != b and a[:2] == b[:2] and a in known)
-                   or (a != b and (a in b or b in a or word_form_of(a, b)
+                   or (a != b and (_extends(a, b) or word_form_of(a, b)
                                    or english_frequency(a) >= FUNCTION_ZIPF
                                    or _shared_prefix(a, b) >= 6))
                    for a, b in zip(window, term.words, strict=True)):
