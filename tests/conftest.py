@@ -76,6 +76,7 @@ def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
         database_url=db_url,
         hl7={"listen": ""},
         run_workers=False,
+        asr={"model": "tiny.en", "preload": False},
         **overrides,
     )
 

@@ -216,5 +216,73 @@ def templates_export_mrrt(
                               macros_dir=s.resolved_macros_dir))
 
 
+@app.command()
+def transcribe(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False),
+    field: str | None = typer.Option(None, help="report field, for vocabulary biasing"),
+    modality: str | None = typer.Option(None, help="CT, MR, CR, US, ..."),
+) -> None:
+    """Transcribe a whole audio file as radiology report text."""
+    from reporting.asr.manager import AsrManager
+    from reporting.dictation.router import transcribe_path
+
+    s = context.settings()
+    manager = AsrManager(s.asr, s.data_dir)
+    try:
+        result = transcribe_path(manager, file, field=field, modality=modality)
+    finally:
+        manager.close()
+    typer.echo(result["text"])
+
+
+@app.command()
+def dictate(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False),
+    report: str = typer.Option(..., "--report", help="report id"),
+    url: str = typer.Option("ws://127.0.0.1:8000/ws/dictation", help="dictation WebSocket"),
+    token: str = typer.Option("", envvar="REPORTING_TOKEN", help="bearer token"),
+    username: str = typer.Option("", help="log in with this user instead of a token"),
+    password: str = typer.Option("", envvar="REPORTING_PASSWORD"),
+    speed: float = typer.Option(1.0, help="1 = real time; 0 = as fast as possible"),
+    field: str | None = typer.Option(None, help="start in this field"),
+) -> None:
+    """Stream an audio file through the dictation WebSocket, printing partials and finals."""
+    import asyncio
+    import json
+
+    import httpx
+
+    from reporting.dictation.client import dictate as run_dictation
+    from reporting.dictation.client import load_pcm16
+
+    if not token:
+        if not username:
+            _fail("give --token (or REPORTING_TOKEN) or --username/--password")
+        base = url.replace("ws://", "http://").replace("wss://", "https://")
+        base = base.rsplit("/ws/", 1)[0]
+        r = httpx.post(f"{base}/api/auth/token", data={"username": username,
+                                                        "password": password})
+        if r.status_code != 200:
+            _fail(f"login failed: {r.text}")
+        token = r.json()["access_token"]
+
+    def show(message: dict[str, object]) -> None:
+        kind = message["type"]
+        if kind == "partial":
+            typer.echo(f"  … {message['text']}")
+        elif kind == "final":
+            typer.echo(f"[{message['field']}] {message['text']}")
+        elif kind in ("command", "error", "stopped", "ready"):
+            shown = {k: v for k, v in message.items() if not k.startswith("_")}
+            typer.echo(json.dumps(shown))
+
+    run = asyncio.run(run_dictation(url, token, report, load_pcm16(file), speed=speed,
+                                    field_id=field, on_message=show))
+    if any(m["type"] == "error" and m.get("code") in ("unauthorized", "report_signed",
+                                                      "report_not_found")
+           for m in run.messages):
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":
     app()

@@ -32,6 +32,8 @@ class AsrSettings(BaseModel):
     """Allow fetching a hub id; never done unless set."""
     max_sessions: int = 8
     """Dictation sessions admitted at once; more get an `overloaded` error."""
+    preload: bool = True
+    """Load and warm up the model when the server starts (else at the first dictation)."""
 
 
 class Hl7Settings(BaseModel):

@@ -92,12 +92,15 @@ def get_report(
 
 @router.patch("/{report_id}")
 def patch_report(
-    report_id: str, body: ReportPatch, session: SessionDep,
+    report_id: str, body: ReportPatch, request: Request, session: SessionDep,
     user: Annotated[User, require("reports:edit")],
 ) -> ReportOut:
     report = reports.get_report(session, report_id)
+    before = dict(report.fields)
     reports.update_fields(session, report, user, version=body.version, fields=body.fields,
                           current_field=body.current_field)
+    for hook in lifecycle(request).on_edited:
+        hook(session, report, user, before, body.fields)
     return report_out(session, report)
 
 

@@ -117,6 +117,9 @@ class Lifecycle:
     on_signed: list[Callable[[Session, Report, ReportVersion], None]] = field(
         default_factory=list
     )
+    on_edited: list[Callable[[Session, Report, User, dict[str, Any], dict[str, str]], None]] = (
+        field(default_factory=list)
+    )
 
 
 # --- immutability -----------------------------------------------------------

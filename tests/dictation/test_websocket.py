@@ -1,0 +1,201 @@
+"""The dictation WebSocket with the real tiny.en model and synthesized dictations."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+from starlette.testclient import WebSocketTestSession
+
+from tests.dictation.conftest import Live, fixture, pcm16
+
+CHUNK = 3200  # 100 ms of 16 kHz s16le
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    ref, hyp = words(reference), words(hypothesis)
+    d = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, d[0] = d[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
+    return d[len(hyp)] / max(len(ref), 1)
+
+
+def receive_until(ws: WebSocketTestSession, kind: str, limit: int = 500) -> list[dict[str, Any]]:
+    seen = []
+    for _ in range(limit):
+        message = ws.receive_json()
+        seen.append(message)
+        if message["type"] == kind:
+            return seen
+    raise AssertionError(f"no {kind} message in {limit}")
+
+
+def stream(ws: WebSocketTestSession, audio: bytes, *, chunk: int = CHUNK) -> None:
+    for i in range(0, len(audio), chunk):
+        ws.send_bytes(audio[i:i + chunk])
+
+
+def start(ws: WebSocketTestSession, report_id: str, **extra: Any) -> dict[str, Any]:
+    ws.send_json({"type": "start", "report_id": report_id, "sample_rate": 16000,
+                  "encoding": "pcm_s16le", **extra})
+    messages = receive_until(ws, "ready")
+    return messages[-1]
+
+
+def url(live: Live) -> str:
+    return f"/ws/dictation?token={live.doc.token}"
+
+
+def test_streaming_a_fixture_yields_the_expected_text(live: Live) -> None:
+    entry = fixture("cxr_effusion")
+    with live.client.websocket_connect(url(live)) as ws:
+        ready = start(ws, live.report["id"], field="findings")
+        assert ready["model"] == "tiny.en" and ready["sample_rate"] == 16000
+        stream(ws, pcm16("cxr_effusion"), chunk=1234)  # odd sizes split samples
+        ws.send_json({"type": "stop"})
+        messages = receive_until(ws, "stopped")
+    finals = [m for m in messages if m["type"] == "final"]
+    partials = [m for m in messages if m["type"] == "partial"]
+    assert finals and all(f["field"] == "findings" for f in finals)
+    assert [f["seq"] for f in finals] == sorted({f["seq"] for f in finals})
+    text = " ".join(f["text"] for f in finals)
+    assert wer(entry["text"], text) <= 0.2, text
+    assert "pleural effusion" in text.lower()
+    assert partials, "partials arrive while speaking"
+    assert messages[-1]["audio_seconds"] > 13
+    saved = live.get(live.report["id"])["fields"]["findings"]
+    assert all(f["text"] in saved for f in finals), "every final is saved in the report"
+    assert len(words(saved)) <= len(words(entry["text"])) + 3, "no doubled words"
+
+
+def test_voice_commands_move_fields_and_undo(live: Live) -> None:
+    with live.client.websocket_connect(url(live)) as ws:
+        start(ws, live.report["id"], field="findings")
+        stream(ws, pcm16("cmd_scratch_that"))
+        ws.send_json({"type": "stop"})
+        messages = receive_until(ws, "stopped")
+    commands = [m for m in messages if m["type"] == "command"]
+    assert [c["command"] for c in commands] == ["scratch_that"]
+    findings = live.get(live.report["id"])["fields"]["findings"].lower()
+    assert "atelectasis" in findings
+    assert "opacity" not in findings, "scratch that removed the previous utterance"
+
+
+def test_buttons_and_next_field(live: Live) -> None:
+    report_id = live.report["id"]
+    order = [f["id"] for f in live.report["field_order"]]
+    with live.client.websocket_connect(url(live)) as ws:
+        start(ws, report_id, field="findings")
+        ws.send_json({"type": "command", "command": "next_field"})
+        moved = receive_until(ws, "report")
+        command = next(m for m in moved if m["type"] == "command")
+        assert command["field"] == order[(order.index("findings") + 1) % len(order)]
+        ws.send_json({"type": "command", "command": "go_to", "field": "impression"})
+        state = receive_until(ws, "report")[-1]
+        assert state["current_field"] == "impression"
+        ws.send_json({"type": "command", "command": "go_to", "field": "nonsense words"})
+        err = receive_until(ws, "error")[-1]
+        assert err["code"] == "command_failed"
+        ws.send_json({"type": "command", "command": "macro", "argument": "normal chest",
+                      "field": "findings"})
+        state = receive_until(ws, "report")[-1]
+        assert "The lungs are clear" in state["fields"]["findings"]
+        ws.send_json({"type": "command", "command": "macro", "argument": "zebra crossing"})
+        assert receive_until(ws, "error")[-1]["code"] == "unknown_macro"
+        ws.send_json({"type": "stop"})
+        receive_until(ws, "stopped")
+
+
+def test_bad_frames_and_bad_json_give_errors_and_the_session_goes_on(live: Live) -> None:
+    with live.client.websocket_connect(url(live)) as ws:
+        ws.send_bytes(b"\x00\x01" * 100)  # audio before start
+        assert ws.receive_json()["code"] == "not_started"
+        ws.send_text("{not json")
+        assert ws.receive_json()["code"] == "bad_json"
+        ws.send_text(json.dumps({"type": "dance"}))
+        assert ws.receive_json()["code"] == "unknown_message"
+        ws.send_json({"type": "start", "report_id": live.report["id"], "encoding": "mp3"})
+        assert ws.receive_json()["code"] == "bad_encoding"
+        ws.send_json({"type": "start", "report_id": "no-such-report"})
+        assert ws.receive_json()["code"] == "report_not_found"
+        ws.send_json({"type": "command", "command": "fly"})
+        assert ws.receive_json()["code"] == "bad_command"
+        start(ws, live.report["id"], field="impression")
+        ws.send_json({"type": "start", "report_id": live.report["id"]})
+        assert receive_until(ws, "error")[-1]["code"] == "already_started"
+        stream(ws, pcm16("cmd_next_field")[: 16000 * 2 * 3])
+        ws.send_json({"type": "stop"})
+        messages = receive_until(ws, "stopped")
+        assert any(m["type"] == "final" for m in messages)
+
+
+def test_unauthorized_socket(live: Live) -> None:
+    with live.client.websocket_connect("/ws/dictation?token=garbage") as ws:
+        message = ws.receive_json()
+        assert message == {"type": "error", "code": "unauthorized",
+                           "message": message["message"]}
+
+
+def test_silence_and_noise_produce_no_text(live: Live) -> None:
+    with live.client.websocket_connect(url(live)) as ws:
+        start(ws, live.report["id"], field="technique")
+        before = live.get(live.report["id"])["fields"].get("technique", "")
+        stream(ws, pcm16("silence_only"), chunk=16000)
+        stream(ws, pcm16("noise_only"), chunk=16000)
+        ws.send_json({"type": "stop"})
+        messages = receive_until(ws, "stopped")
+    assert [m for m in messages if m["type"] in ("final", "partial")] == []
+    assert live.get(live.report["id"])["fields"].get("technique", "") == before
+
+
+def test_dropped_socket_loses_no_finals(live: Live) -> None:
+    entry = fixture("cxr_cardiomegaly")
+    with live.client.websocket_connect(url(live)) as ws:
+        start(ws, live.report["id"], field="findings")
+        stream(ws, pcm16("cxr_cardiomegaly"))
+        # The client vanishes without `stop`: the server still transcribes what it got.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        saved = live.get(live.report["id"])["fields"]["findings"]
+        if "spine" in saved.lower():
+            break
+        time.sleep(0.5)
+    assert wer(entry["text"], saved) <= 0.25, saved
+    with live.client.websocket_connect(url(live)) as ws:
+        state = [m for m in (start(ws, live.report["id"]),)]
+        assert state
+        report = receive_until(ws, "report")[-1]
+        assert report["fields"]["findings"] == saved, "a reconnect shows the saved report"
+        ws.send_json({"type": "stop"})
+        receive_until(ws, "stopped")
+
+
+def test_two_sessions_at_once_do_not_mix(live: Live, accounts_sqlite: dict) -> None:
+    other = live.new_report(accounts_sqlite, accession="B2", procedure_code="XRCHEST2V",
+                            modality="CR", procedure_description="XR CHEST 2 VIEWS")
+    a, b = pcm16("cxr_effusion"), pcm16("cxr_cardiomegaly")
+    with live.client.websocket_connect(url(live)) as ws1, \
+            live.client.websocket_connect(url(live)) as ws2:
+        start(ws1, live.report["id"], field="findings")
+        start(ws2, other["id"], field="findings")
+        for i in range(0, max(len(a), len(b)), CHUNK):
+            if i < len(a):
+                ws1.send_bytes(a[i:i + CHUNK])
+            if i < len(b):
+                ws2.send_bytes(b[i:i + CHUNK])
+        ws1.send_json({"type": "stop"})
+        ws2.send_json({"type": "stop"})
+        receive_until(ws1, "stopped")
+        receive_until(ws2, "stopped")
+    one = live.get(live.report["id"])["fields"]["findings"].lower()
+    two = live.get(other["id"])["fields"]["findings"].lower()
+    assert "effusion with adjacent" in one and "cardiomegaly" not in one
+    assert "cardiomegaly" in two and "mediastinal contours" not in two
