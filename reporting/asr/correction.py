@@ -247,12 +247,10 @@ _COMBINING_PREFIXES = ("antero", "postero", "infero", "supero", "hypo", "hyper",
 
 
 def is_compound_word(word: str, known: frozenset[str]) -> bool:
-    """True for a combining prefix plus a known word ("midlung", "anterolateral")."""
+    """True for a combining prefix plus a radiology word ("midlung", "anterolateral")."""
     for prefix in _COMBINING_PREFIXES:
         rest = word[len(prefix):]
-        if word.startswith(prefix) and len(rest) >= 4 and (
-            rest in known or english_frequency(rest) >= 3.0
-        ):
+        if word.startswith(prefix) and len(rest) >= 4 and rest in known:
             return True
     return False
 
@@ -377,6 +375,8 @@ def _covers_known_words(window: list[str], target: tuple[str, ...], unknown: lis
     known_words = [w for w in window if w not in unknown]
     if not known_words:
         return True
+    if any(w not in target and any(word_form_of(w, t) for t in target) for w in known_words):
+        return False  # "fractures" must not become "fracture" on an unknown neighbour's account
     target_key = "".join(target)
     for word in known_words:
         if word in target:

@@ -18,6 +18,8 @@ from pathlib import Path
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 TERMS_FILE = LEXICON_DIR / "radiology_terms.txt"
 
+PROMPT_SECTIONS = 2
+"""Seed sentences of this many lexicon sections go into a prompt."""
 PROMPT_TOKEN_BUDGET = 120
 """Tokens we allow the prompt (Whisper shares about 223 with hotwords/prefix)."""
 
@@ -247,7 +249,7 @@ def build_prompt(
     if field_key in FIELD_SEEDS:
         parts.append(FIELD_SEEDS[field_key])
     sections = _sections_for(field, modality)
-    for name in sections[:2]:
+    for name in sections[:PROMPT_SECTIONS]:
         parts.append(SECTION_SEEDS[name])
     terms = [t.strip() for t in extra_terms if t and t.strip()]
     prior_budget = budget // 3 if prior_text.strip() else 0
