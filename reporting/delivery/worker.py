@@ -155,10 +155,9 @@ def _record(factory: sessionmaker[Session], settings: Settings, outbox_id: str,
             row.status = "retrying"
             row.next_attempt_at = now + timedelta(seconds=policy.delay(row.attempts))
         if row.status != "retrying":
-            study = session.get(Study, _study_id(session, row))
+            study_id, patient_id = _study_and_patient(session, row.report_id)
             audit.record(session, DELIVERY_ACTOR, f"delivery.{row.status}",
-                         patient_id=study.patient_id if study else None,
-                         study_id=study.id if study else None, report_id=row.report_id,
+                         patient_id=patient_id, study_id=study_id, report_id=row.report_id,
                          outcome="success" if row.status == "delivered" else "failure",
                          detail=f"{row.destination} v{row.report_version} {row.kind}: "
                                 f"{outcome.code}")
@@ -167,9 +166,12 @@ def _record(factory: sessionmaker[Session], settings: Settings, outbox_id: str,
             outbox.wake_after_commit(session)
 
 
-def _study_id(session: Session, row: OutboxMessage) -> str | None:
-    report = session.get(Report, row.report_id)
-    return report.study_id if report else None
+def _study_and_patient(session: Session, report_id: str) -> tuple[str | None, str | None]:
+    found = session.execute(
+        select(Study.id, Study.patient_id).join(Report, Report.study_id == Study.id)
+        .where(Report.id == report_id)
+    ).first()
+    return (found[0], found[1]) if found else (None, None)
 
 
 @dataclass

@@ -1,0 +1,220 @@
+"""Benchmark: sign → HL7 ACK latency and sustained signed reports per second.
+
+Run from the repository root: `PYTHONPATH=. python bench/hl7_delivery.py [--reports N]`.
+
+Method (printed with the results): reports are created and signed through the service layer
+in this process (one thread signing, each signature its own committed transaction with the
+outbox rows); an in-process DeliveryWorker (4 sender threads) builds each ORU^R01 from the
+frozen version and sends it over MLLP to the test peer (tests/hl7/peer.py, a separate
+process answering AA). Latency is `delivered_at - signed_at` of each outbox row: from the
+signature's timestamp to the worker recording the peer's AA. "unloaded" signs one report at
+a time and waits for its ACK; "signing_only" signs N reports with no worker running;
+"delivery_drain" then starts the worker on that backlog (delivered per second);
+"sustained" signs N reports back to back while the worker runs, and reports/s is N divided
+by the time from the first signature to the last ACK.
+Runs on SQLite (WAL) and on a throwaway PostgreSQL cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from reporting import services
+from reporting.auth.models import Role, User
+from reporting.core import migrate
+from reporting.core.config import Settings
+from reporting.core.db import make_engine, make_sessionmaker, transaction
+from reporting.delivery import outbox
+from reporting.delivery.models import OutboxMessage
+from reporting.delivery.worker import DeliveryWorker
+from reporting.reports import service as reports
+from reporting.reports.models import Report, ReportVersion
+from reporting.studies import service as studies
+from reporting.studies.schemas import StudyIn
+from tests.hl7.hl7_peer_control import PeerProcess
+from tests.support.postgres import PostgresCluster
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def make_drafts(factory: sessionmaker[Session], life: reports.Lifecycle, n: int,
+                offset: int) -> tuple[str, list[str]]:
+    """Create an attending and n draft reports ready to sign; return (user id, report ids)."""
+    ids = []
+    with transaction(factory) as session:
+        user = session.execute(select(User).where(User.username == "bench")).scalar_one_or_none()
+        if user is None:
+            user = User(username="bench", role=Role.RADIOLOGIST, password_hash="-",
+                        family_name="Okafor", given_name="Adaeze", credentials="MD")
+            session.add(user)
+            session.flush()
+        user_id = user.id
+    for i in range(offset, offset + n):
+        with transaction(factory) as session:
+            user = session.get(User, user_id)
+            assert user is not None
+            study = studies.create_study(session, StudyIn(
+                facility="NGH", accession=f"B{i:07d}",
+                patient={"mrn": f"M{i:07d}", "name": "Garcia^Maria", "sex": "F",  # type: ignore[arg-type]
+                         "birth_date": "1961-04-02"},
+                procedure_code="CTCHEST", procedure_description="CT CHEST WITHOUT CONTRAST",
+                modality="CT", body_part="CHEST", reason="Cough.",
+                ordering_provider="Rivera^Carmen", scheduled_at="2026-11-20T21:30:00Z",  # type: ignore[arg-type]
+                performed_at="2026-11-20T21:58:00Z"))  # type: ignore[arg-type]
+            report = reports.create_report(session, life, user, study.id)
+            fields = {f["id"]: "Normal." for f in report.template_snapshot.get("fields", [])
+                      if f.get("required") and f.get("type", "text") == "text"}
+            fields.update(findings="Lungs are clear.", impression="No acute disease.")
+            known = set(report.fields)
+            reports.update_fields(session, report, user, version=report.version,
+                                  fields={k: v for k, v in fields.items() if k in known})
+            ids.append(report.id)
+    return user_id, ids
+
+
+def sign(factory: sessionmaker[Session], life: reports.Lifecycle, user_id: str,
+         report_id: str) -> None:
+    with transaction(factory) as session:
+        user = session.get(User, user_id)
+        report = session.get(Report, report_id)
+        assert user is not None
+        assert report is not None
+        reports.sign(session, life, report, user, override_reason="benchmark")
+
+
+def latencies(factory: sessionmaker[Session], report_ids: list[str]) -> list[float]:
+    with factory() as session:
+        rows = session.execute(
+            select(OutboxMessage.delivered_at, ReportVersion.signed_at)
+            .join(ReportVersion, (ReportVersion.report_id == OutboxMessage.report_id)
+                  & (ReportVersion.number == OutboxMessage.report_version))
+            .where(OutboxMessage.report_id.in_(report_ids))
+        ).all()
+    return [(d - s).total_seconds() * 1000 for d, s in rows if d is not None]
+
+
+def undelivered(factory: sessionmaker[Session]) -> int:
+    with factory() as session:
+        return len(session.execute(select(OutboxMessage.id)
+                                   .where(OutboxMessage.status != "delivered")).all())
+
+
+def wait_drained(factory: sessionmaker[Session], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while undelivered(factory):
+        if time.monotonic() > deadline:
+            raise RuntimeError("deliveries did not drain in time")
+        time.sleep(0.005)
+
+
+def run_backend(name: str, url: str, peer: PeerProcess, data_dir: Path, n_latency: int,
+                n_sustained: int, threads: int) -> dict[str, Any]:
+    migrate.upgrade(url)
+    settings = Settings(environment="test", data_dir=data_dir, database_url=url,
+                        hl7={"listen": ""}, run_workers=False,  # type: ignore[arg-type]
+                        destinations=[{"name": "ris", "kind": "hl7",  # type: ignore[list-item]
+                                       "port": peer.port, "timeout_seconds": 5}])
+    engine = make_engine(url, pool_size=threads + 4) if not url.startswith("sqlite") \
+        else make_engine(url)
+    factory = make_sessionmaker(engine)
+    life = services.build_lifecycle(settings)
+    life.on_signed.append(outbox.enqueue_hook(settings))
+    user_id, unloaded_ids = make_drafts(factory, life, n_latency, 0)
+    _, sustained_ids = make_drafts(factory, life, n_sustained, n_latency)
+    _, backlog_ids = make_drafts(factory, life, n_sustained, n_latency + n_sustained)
+    # Drain: a backlog signed while no worker ran (e.g. after an outage), then delivered.
+    sign_started = time.perf_counter()
+    for rid in backlog_ids:
+        sign(factory, life, user_id, rid)
+    backlog_sign_seconds = time.perf_counter() - sign_started
+    worker = DeliveryWorker(factory, settings, life, threads=threads, poll_seconds=0.5)
+    drain_started = time.perf_counter()
+    with worker:
+        wait_drained(factory, 300)
+        drain_seconds = time.perf_counter() - drain_started
+        for rid in unloaded_ids:
+            sign(factory, life, user_id, rid)
+            wait_drained(factory, 30)
+        unloaded = latencies(factory, unloaded_ids)
+        started = time.perf_counter()
+        sign_started = time.perf_counter()
+        for rid in sustained_ids:
+            sign(factory, life, user_id, rid)
+        sign_seconds = time.perf_counter() - sign_started
+        wait_drained(factory, 300)
+        elapsed = time.perf_counter() - started
+    sustained = latencies(factory, sustained_ids)
+    engine.dispose()
+    return {
+        "backend": name,
+        "unloaded": {"reports": len(unloaded), "p50_ms": round(statistics.median(unloaded), 1),
+                     "p95_ms": round(percentile(unloaded, 0.95), 1),
+                     "max_ms": round(max(unloaded), 1)},
+        "signing_only": {"reports": n_sustained,
+                         "per_second": round(n_sustained / backlog_sign_seconds, 1)},
+        "delivery_drain": {"reports": n_sustained,
+                           "per_second": round(n_sustained / drain_seconds, 1)},
+        "sustained": {"reports": len(sustained),
+                      "reports_per_second": round(n_sustained / elapsed, 1),
+                      "signing_while_delivering_per_second": round(
+                          n_sustained / sign_seconds, 1),
+                      "p50_ms": round(statistics.median(sustained), 1),
+                      "p95_ms": round(percentile(sustained, 0.95), 1)},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--latency-reports", type=int, default=100)
+    parser.add_argument("--reports", type=int, default=600, help="sustained-phase reports")
+    parser.add_argument("--threads", type=int, default=4, help="worker sender threads")
+    parser.add_argument("--backends", default="sqlite,postgres")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        peer = PeerProcess(work / "peer", mode="ack")
+        (work / "peer").mkdir()
+        peer.start()
+        try:
+            for backend in args.backends.split(","):
+                if backend == "sqlite":
+                    url = f"sqlite:///{work / 'bench.db'}"
+                    results.append(run_backend("sqlite", url, peer, work / "sqlite",
+                                               args.latency_reports, args.reports, args.threads))
+                else:
+                    cluster = PostgresCluster().start()
+                    try:
+                        cluster.execute("CREATE DATABASE bench")
+                        results.append(run_backend(
+                            "postgresql", cluster.sqlalchemy_url("bench"), peer, work / "pg",
+                            args.latency_reports, args.reports, args.threads))
+                    finally:
+                        cluster.stop()
+        finally:
+            peer.stop()
+    print(json.dumps({
+        "benchmark": "sign → HL7 ORU^R01 → AA over MLLP",
+        "method": __doc__.split("\n\n", 2)[2].strip().replace("\n", " "),
+        "cpu_cores": os.cpu_count(),
+        "worker_threads": args.threads,
+        "targets": {"p95_ms": 250, "reports_per_second": 200},
+        "results": results,
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
