@@ -36,6 +36,9 @@ MIN_WORDS_PER_SPEECH_S = 1.2
 """A chunk decoded to fewer words per second of speech was cut short by the model (Whisper
 without timestamps sometimes ends a long chunk early); its stretches are then decoded
 one by one."""
+MAX_WORDS_PER_SPEECH_S = 4.5
+"""More words per second of speech than anyone dictates: the model copied its prompt; the
+chunk is decoded again with the section seeds only (no earlier text)."""
 PIPELINE_OPTIONS = DecodeOptions(beam_size=5)
 """Whole-file decoding: beam 5 (base held-out WER 9.6% greedy -> 8.3%, at about 1.4x the
 decode time)."""
@@ -140,14 +143,29 @@ def _sentence_key(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
+ECHO_MIN_WORDS = 4
+"""A decoded sentence of at least this many words, all taken from one recent context sentence,
+is an echo of the prompt."""
+
+
+def _is_echo(key: str, recent: set[str]) -> bool:
+    if key in recent:
+        return True
+    # Near-copies ("Endotracheal tip 4 cm above the carina." after "Endotracheal tube tip
+    # terminates 4 cm above the carina."): every word borrowed from one sentence. A changed
+    # word ("left" for "right") keeps the sentence.
+    words = set(key.split())
+    return len(key.split()) >= ECHO_MIN_WORDS and any(words <= set(r.split()) for r in recent)
+
+
 def drop_echo(raw: str, context: str) -> str:
-    """Remove leading sentences that repeat the last sentences of the prompt context."""
+    """Remove leading sentences that repeat (or nearly repeat) the last context sentences."""
     if not raw or not context:
         return raw
     recent = {_sentence_key(s) for s in re.split(r"(?<=[.!?])\s+", context.strip())[-3:]}
     recent.discard("")
     sentences = re.split(r"(?<=[.!?])\s+", raw)
-    while sentences and _sentence_key(sentences[0]) in recent:
+    while sentences and _is_echo(_sentence_key(sentences[0]), recent):
         sentences.pop(0)
     return " ".join(sentences).strip()
 
@@ -198,6 +216,11 @@ def transcribe_pipeline(
         result = decoder.decode(audio[chunk.start:chunk.end], prompt=prompt,
                                 hotwords=hotwords, options=options)
         raw = drop_echo(result.text.strip(), context)
+        if context and use_prompt and len(raw.split()) > MAX_WORDS_PER_SPEECH_S * chunk.speech_s:
+            seeds_only = build_prompt(field, modality, "", extra_terms)
+            result = decoder.decode(audio[chunk.start:chunk.end], prompt=seeds_only,
+                                    hotwords=hotwords, options=options)
+            raw = drop_echo(result.text.strip(), context)
         if looks_truncated(raw, chunk):
             queue[:0] = [SpeechChunk(s, e, ((s, e),)) for s, e in chunk.parts]
             continue
