@@ -18,8 +18,9 @@ from pathlib import Path
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 TERMS_FILE = LEXICON_DIR / "radiology_terms.txt"
 
-PROMPT_SECTIONS = 2
-"""Seed sentences of this many lexicon sections go into a prompt."""
+PROMPT_SECTIONS = 4
+"""Seed sentences of this many lexicon sections go into a prompt (base, 20 s chunks: 4 sections
+beat 2 on dev 8.5% -> 7.4% WER and held-out 10.4% -> 9.6%; the budget still trims them)."""
 PROMPT_TOKEN_BUDGET = 120
 """Tokens we allow the prompt (Whisper shares about 223 with hotwords/prefix)."""
 
@@ -251,20 +252,25 @@ def build_prompt(
     sections = _sections_for(field, modality)
     for name in sections[:PROMPT_SECTIONS]:
         parts.append(SECTION_SEEDS[name])
-    terms = [t.strip() for t in extra_terms if t and t.strip()]
+    terms = list(dict.fromkeys(t.strip() for t in extra_terms if t and t.strip()))
     prior_budget = budget // 3 if prior_text.strip() else 0
-    prompt = " ".join(parts)
-    if terms:
-        term_text = ", ".join(dict.fromkeys(terms))
-        candidate = f"{prompt} {term_text[0].upper()}{term_text[1:]}."
-        while terms and count_tokens(candidate) > budget - prior_budget:
+
+    def assemble() -> str:
+        text = " ".join(parts)
+        if terms:
+            term_text = ", ".join(terms)
+            text = f"{text} {term_text[:1].upper()}{term_text[1:]}."
+        return text.strip()
+
+    prompt = assemble()
+    # Over budget: drop the extra section seeds first (the caller's terms are more specific),
+    # then terms from the end, never the first seed.
+    while count_tokens(prompt) > budget - prior_budget and (len(parts) > 1 or terms):
+        if len(parts) > 1:
+            parts.pop()
+        else:
             terms.pop()
-            term_text = ", ".join(dict.fromkeys(terms))
-            candidate = f"{prompt} {term_text[:1].upper()}{term_text[1:]}." if terms else prompt
-        prompt = candidate
-    while count_tokens(prompt) > budget - prior_budget and len(parts) > 1:
-        parts.pop()
-        prompt = " ".join(parts)
+        prompt = assemble()
     prior = _tail_sentences(prior_text, budget - count_tokens(prompt) - 2)
     if prior:
         prompt = f"{prompt} {prior}"

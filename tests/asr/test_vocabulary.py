@@ -76,3 +76,19 @@ def test_prompt_budget_validation() -> None:
 def test_section_terms_follow_modality() -> None:
     assert "rotator cuff tear" in section_terms("findings", "MR", limit=1000)
     assert "pleural effusion" in section_terms("findings", "CR", limit=1000)
+
+
+def test_prompt_covers_several_body_regions_of_the_modality() -> None:
+    from reporting.asr.vocabulary import SECTION_SEEDS
+
+    prompt = build_prompt("findings", "MR")
+    # MR reads neuro, spine, MSK and body studies: each region's seed primes its words.
+    for section in ("neuro", "spine", "msk"):
+        assert SECTION_SEEDS[section] in prompt
+    assert count_tokens(prompt) <= PROMPT_TOKEN_BUDGET
+
+
+def test_caller_terms_outrank_extra_section_seeds() -> None:
+    prompt = build_prompt("findings", "MR", "", [f"term{i} enhancement" for i in range(40)])
+    assert "term0 enhancement" in prompt
+    assert count_tokens(prompt) <= PROMPT_TOKEN_BUDGET
