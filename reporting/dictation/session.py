@@ -180,11 +180,13 @@ class DictationConnection:
             loop.call_soon_threadsafe(
                 lambda: asyncio.ensure_future(self.error("bad_audio", text)))
 
+        holder: list[Stream] = []
         recognizer = StreamingRecognizer(self.manager, f"ws-{id(self)}",
-                                         prompt=lambda: self._prompt())
+                                         prompt=lambda: self._prompt(holder[0]))
         self.stream = Stream(session_id, report_id, recognizer,
                              make_decoder(encoding, on_samples, on_error),
                              path.open("ab"), state)
+        holder.append(self.stream)
         self.stream.tail = str(state.fields.get(state.current_field, ""))[-400:]
         self.stream.consumer = asyncio.create_task(self._consume(self.stream))
         self.state = State.STREAMING
@@ -192,10 +194,9 @@ class DictationConnection:
                          "model": self.manager.model_name, "sample_rate": 16000})
         await self.send(state.to_message())
 
-    def _prompt(self) -> str:
-        stream = self.stream
-        if stream is None:
-            return ""
+    @staticmethod
+    def _prompt(stream: Stream) -> str:
+        """Radiology vocabulary for the stream's current field (it outlives `stop`)."""
         return build_prompt(stream.state.current_field, stream.state.modality, stream.tail)
         return prompt
 
@@ -282,7 +283,7 @@ class DictationConnection:
         outcome = await asyncio.to_thread(
             dictation.apply_final, self.factory, self.life, self.library,
             session_id=stream.session_id, user_id=self.user_id, report_id=stream.report_id,
-            heard=event.text, start=event.start, end=event.end, prompt=self._prompt())
+            heard=event.text, start=event.start, end=event.end, prompt=self._prompt(stream))
         await self._report_outcome(stream, outcome, event.start, event.end)
 
     async def _report_outcome(self, stream: Stream | None, outcome: dictation.Outcome,
