@@ -280,9 +280,10 @@ def _merge_candidate(window: list[str], term: Term, key: str, target: str,
         return None  # "heart is is" is not "heart size": a trailing function word stays
     changed = [w for w in window if w not in term.words]
     if not changed or any(w in NEGATIONS or (w in index.lexicon_words
-                                              and english_frequency(w) < FUNCTION_ZIPF)
+                                              and english_frequency(w) < FUNCTION_ZIPF
+                                              and not (len(w) >= 5 and target.endswith(w)))
                           for w in changed):
-        return None
+        return None  # a radiology word may only merge as the stem ("pair splenic")
     sim = _similarity(key, target)
     sound = fuzz.ratio(_sound(key), _sound(target))
     all_common = all(english_frequency(w) >= 3.0 for w in changed)

@@ -114,6 +114,8 @@ def test_common_english_detection() -> None:
          "Mild periventricular white matter disease."),
         ("The can use medullaris terminates at L1.", "The conus medullaris terminates at L1."),
         ("The left hip arther plus components.", "The left hip arthroplasty components."),
+        ("Without wall thickening or paracol cystic fluid.",
+         "Without wall thickening or pericholecystic fluid."),
     ],
 )
 def test_merges_words_split_by_the_recogniser(lexicon, heard: str, expected: str) -> None:
