@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -28,8 +30,30 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/audit"): {ADM},
     ("GET", "/api/audit/verify"): {ADM},
     ("GET", "/api/me"): EVERYONE,
+    ("GET", "/api/templates"): {R, RES, TX, TA, ADM},
+    ("GET", "/api/templates/{template_id}"): {R, RES, TX, TA, ADM},
+    ("POST", "/api/templates/reload"): {TA, ADM},
+    ("GET", "/api/macros"): {R, RES, TX, TA, ADM},
+    ("POST", "/api/macros"): {R, RES, TX, TA},
+    ("PUT", "/api/macros/{name}"): {R, RES, TX, TA},
+    ("DELETE", "/api/macros/{name}"): {R, RES, TX, TA},
+    ("POST", "/api/reports/{report_id}/macros"): {R, RES, TX},
+    ("POST", "/api/transcribe"): {R, RES, TX},
+    ("GET", "/api/vocabulary"): {R, RES, TX},
+    ("DELETE", "/api/vocabulary/{entry_id}"): {R, RES, TX},
+    ("GET", "/api/reports/{report_id}/pdf"): {R, RES, TX, ADM, INT},
+    ("GET", "/api/reports/{report_id}/sr"): {R, RES, TX, ADM, INT},
+    ("GET", "/api/reports/{report_id}/hl7"): {R, RES, TX, ADM, INT},
+    ("GET", "/api/reports/{report_id}/fhir"): {R, RES, TX, ADM, INT},
+    ("GET", "/api/reports/{report_id}/deliveries"): {R, RES, ADM, INT},
+    ("GET", "/api/deliveries"): {R, RES, ADM, INT},
+    ("GET", "/api/deliveries/{delivery_id}"): {R, RES, ADM, INT},
+    ("POST", "/api/deliveries/{delivery_id}/retry"): {ADM},
+    ("GET", "/api/hl7/inbound"): {ADM, INT},
+    ("GET", "/api/hl7/inbound/{inbound_id}"): {ADM, INT},
+    ("POST", "/api/hl7/inbound/{inbound_id}/reprocess"): {ADM},
 }
-PUBLIC = {("POST", "/api/auth/token")}
+PUBLIC = {("POST", "/api/auth/token"), ("GET", "/api/config")}
 
 
 def api_routes(client: TestClient) -> list[tuple[str, str]]:
@@ -51,7 +75,7 @@ def test_role_matrix(client: TestClient, accounts: dict[str, Account], role_user
     for method, path in api_routes(client):
         if (method, path) in PUBLIC or (method, path) not in EXPECTED:
             continue
-        url = path.replace("{study_id}", "no-such-study").replace("{report_id}", "no-such")
+        url = re.sub(r"\{[a-z_]+\}", "no-such", path)
         response = client.request(method, url, headers=account.headers, json={})
         allowed = role_user in EXPECTED[(method, path)]
         if allowed:
@@ -68,7 +92,7 @@ def test_no_token_is_401(client: TestClient) -> None:
     for method, path in api_routes(client):
         if (method, path) in PUBLIC:
             continue
-        url = path.replace("{study_id}", "x").replace("{report_id}", "x")
+        url = re.sub(r"\{[a-z_]+\}", "x", path)
         response = client.request(method, url)
         assert response.status_code == 401, (method, path)
         assert response.headers["content-type"].startswith("application/problem+json")
