@@ -2,12 +2,13 @@
 
 `pcm_s16le` frames may be cut anywhere (an odd byte is carried to the next frame).
 `webm_opus` (MediaRecorder) is a container stream: a decoder thread reads it
-through PyAV from a blocking buffer and hands samples back as they decode.
+through PyAV from a blocking buffer; decoded samples are collected on each frame.
 """
 
 from __future__ import annotations
 
 import io
+import queue
 import threading
 from collections.abc import Callable
 
@@ -72,24 +73,36 @@ class _BlockingBuffer(io.RawIOBase):
 
 
 class WebmOpusDecoder:
-    """Decodes a MediaRecorder webm/opus stream incrementally with PyAV in a thread."""
+    """Decodes a MediaRecorder webm/opus stream incrementally with PyAV in a thread.
 
-    def __init__(self, on_samples: Callable[[np.ndarray], None],
-                 on_error: Callable[[str], None]) -> None:
+    Decoded samples wait in a queue; each `feed` returns what has been decoded so
+    far and `close` returns the rest, so no sample is lost at the end of a stream.
+    """
+
+    def __init__(self, on_error: Callable[[str], None]) -> None:
         self._buffer = _BlockingBuffer()
-        self._on_samples = on_samples
+        self._decoded: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
         self._on_error = on_error
         self._thread = threading.Thread(target=self._run, name="webm-decoder", daemon=True)
         self._thread.start()
 
+    def _drain(self) -> np.ndarray:
+        parts = []
+        while True:
+            try:
+                parts.append(self._decoded.get_nowait())
+            except queue.Empty:
+                break
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
     def feed(self, data: bytes) -> np.ndarray:
         self._buffer.write_bytes(data)
-        return np.zeros(0, dtype=np.float32)  # samples arrive through on_samples
+        return self._drain()
 
     def close(self) -> np.ndarray:
         self._buffer.finish()
-        self._thread.join(timeout=10)
-        return np.zeros(0, dtype=np.float32)
+        self._thread.join(timeout=30)
+        return self._drain()
 
     def _run(self) -> None:
         import av
@@ -99,17 +112,16 @@ class WebmOpusDecoder:
             resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
             for frame in container.decode(audio=0):
                 for out in resampler.resample(frame):
-                    self._on_samples(out.to_ndarray().reshape(-1).astype(np.float32))
+                    self._decoded.put(out.to_ndarray().reshape(-1).astype(np.float32))
             for out in resampler.resample(None):
-                self._on_samples(out.to_ndarray().reshape(-1).astype(np.float32))
+                self._decoded.put(out.to_ndarray().reshape(-1).astype(np.float32))
         except Exception as e:  # a broken stream must not kill the session
             self._on_error(f"webm/opus stream could not be decoded: {type(e).__name__}: {e}")
 
 
-def make_decoder(encoding: str, on_samples: Callable[[np.ndarray], None],
-                 on_error: Callable[[str], None]) -> PcmDecoder | WebmOpusDecoder:
+def make_decoder(encoding: str, on_error: Callable[[str], None]) -> PcmDecoder | WebmOpusDecoder:
     if encoding == "pcm_s16le":
         return PcmDecoder()
     if encoding == "webm_opus":
-        return WebmOpusDecoder(on_samples, on_error)
+        return WebmOpusDecoder(on_error)
     raise AudioFormatError(f"unsupported encoding {encoding!r}; use one of {', '.join(ENCODINGS)}")

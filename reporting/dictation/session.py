@@ -78,6 +78,12 @@ class DictationConnection:
         self.stream: Stream | None = None
         self.seq = 0
         self._send_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -173,18 +179,14 @@ class DictationConnection:
         path = self.audio_dir / f"{session_id}.{'pcm' if encoding == 'pcm_s16le' else 'webm'}"
         loop = asyncio.get_running_loop()
 
-        def on_samples(samples: np.ndarray) -> None:
-            loop.call_soon_threadsafe(self._feed, samples)
-
         def on_error(text: str) -> None:
-            loop.call_soon_threadsafe(
-                lambda: asyncio.ensure_future(self.error("bad_audio", text)))
+            loop.call_soon_threadsafe(lambda: self._spawn(self.error("bad_audio", text)))
 
         holder: list[Stream] = []
         recognizer = StreamingRecognizer(self.manager, f"ws-{id(self)}",
                                          prompt=lambda: self._prompt(holder[0]))
         self.stream = Stream(session_id, report_id, recognizer,
-                             make_decoder(encoding, on_samples, on_error),
+                             make_decoder(encoding, on_error),
                              path.open("ab"), state)
         holder.append(self.stream)
         self.stream.tail = str(state.fields.get(state.current_field, ""))[-400:]
@@ -198,7 +200,6 @@ class DictationConnection:
     def _prompt(stream: Stream) -> str:
         """Radiology vocabulary for the stream's current field (it outlives `stop`)."""
         return build_prompt(stream.state.current_field, stream.state.modality, stream.tail)
-        return prompt
 
     async def on_stop(self) -> None:
         if self.state is not State.STREAMING:
@@ -212,8 +213,13 @@ class DictationConnection:
             return
         self.stream = None
         self.state = State.STOPPING if not interrupted else self.state
-        with contextlib.suppress(Exception):
-            stream.decoder.close()
+        try:
+            rest = await asyncio.to_thread(stream.decoder.close)
+        except Exception:
+            rest = np.zeros(0, dtype=np.float32)
+        if rest.size:
+            with contextlib.suppress(RuntimeError):
+                stream.recognizer.feed(rest)
         await stream.recognizer.finish()
         if stream.consumer is not None:
             await stream.consumer
@@ -243,13 +249,7 @@ class DictationConnection:
             await self.error("bad_audio", str(e))
             return
         if samples.size:
-            self._feed(samples)
-
-    def _feed(self, samples: np.ndarray) -> None:
-        stream = self.stream
-        if stream is not None and samples.size:
-            with contextlib.suppress(RuntimeError):
-                stream.recognizer.feed(samples)
+            stream.recognizer.feed(samples)
 
     # -- recognizer events -----------------------------------------------------------------
 
@@ -303,7 +303,8 @@ class DictationConnection:
                 return
             await self.send(outcome.command.to_message())
             if outcome.command.name == "stop_dictation" and self.stream is stream:
-                asyncio.ensure_future(self.on_stop())
+                # Not awaited here: stopping waits for this very consumer to finish.
+                self._spawn(self.on_stop())
         await self.send(outcome.state.to_message())
 
     # -- buttons ---------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def accounts_sqlite(sqlite_url: str, tmp_path: Path, password_hashes: dict[str, 
     settings = make_settings(sqlite_url, tmp_path)
     engine = make_engine(sqlite_url)
     result = {}
-    with Session(engine) as session:
+    with Session(engine, expire_on_commit=False) as session:
         for role, username, family, given in ACCOUNT_SPECS:
             user = User(username=username, role=role, password_hash=password_hashes[username],
                         family_name=family, given_name=given)
