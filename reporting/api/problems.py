@@ -55,7 +55,7 @@ def install(app: FastAPI) -> None:
                        str(exc.detail), "http_error")
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "Internal Server Error", "unexpected server error; it was logged",
                        "internal_error")

@@ -38,7 +38,9 @@ def list_events(
 
 
 @router.get("/verify")
-def verify(session: SessionDep, user: Annotated[User, require("audit:read")]) -> dict[str, Any]:
+def verify(
+    session: SessionDep, _user: Annotated[User, require("audit:read")]
+) -> dict[str, Any]:
     check = audit.verify_chain(session)
     return {"ok": check.ok, "events": check.events, "broken_at": check.broken_at,
             "reason": check.reason}

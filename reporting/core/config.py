@@ -95,7 +95,9 @@ class Destination(BaseModel):
 class _TomlSource(PydanticBaseSettingsSource):
     """Reads the TOML file named by REPORTING_CONFIG (lowest precedence after defaults)."""
 
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+    def get_field_value(
+        self, field: Any, field_name: str  # noqa: ARG002 - required by the base class
+    ) -> tuple[Any, str, bool]:
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
@@ -154,7 +156,7 @@ class Settings(BaseSettings):
         settings_cls: type[BaseSettings],
         init_settings: PydanticBaseSettingsSource,
         env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,  # noqa: ARG003 - dotenv not used
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _TomlSource(settings_cls), file_secret_settings)

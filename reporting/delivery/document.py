@@ -132,7 +132,7 @@ class ReportDocument:
         """HL7 OBR-25 / OBX-11: P preliminary, F final, C corrected (addendum)."""
         if self.status == "preliminary":
             return "P"
-        if self.status == "amended" or self.previous_versions and self.status == "final":
+        if self.status == "amended" or (self.previous_versions and self.status == "final"):
             return "C"
         return "F"
 

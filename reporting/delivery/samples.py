@@ -102,8 +102,10 @@ def sample_document(*, status: str = "final", with_addendum: bool = False) -> Re
             addenda=(
                 DocAddendum(
                     number=1,
-                    text="Comparison with outside PET-CT of 2025-04-10: the nodule was not FDG avid then.",
-                    signature=replace(signer, signed_at=datetime(2026, 11, 21, 8, 2, 0, tzinfo=UTC)),
+                    text="Comparison with outside PET-CT of 2025-04-10: "
+                         "the nodule was not FDG avid then.",
+                    signature=replace(signer,
+                                      signed_at=datetime(2026, 11, 21, 8, 2, 0, tzinfo=UTC)),
                 ),
             ),
         )

@@ -133,7 +133,7 @@ def _next_seq(session: Session, session_id: str) -> int:
 
 
 def apply_final(
-    factory: sessionmaker[Session], life: reports.Lifecycle, library: TemplateLibrary, *,
+    factory: sessionmaker[Session], library: TemplateLibrary, *,
     session_id: str, user_id: str, report_id: str, heard: str, start: float, end: float,
     prompt: str = "",
 ) -> Outcome:
@@ -146,7 +146,7 @@ def apply_final(
         heard = drop_echo(heard.strip(), prompt)
         command = voice.parse_command(heard, field_names=field_names(report))
         if command is not None:
-            outcome = _apply_command(session, life, library, report, user, command)
+            outcome = _apply_command(session, library, report, user, command)
             _record(session, session_id, outcome.field or report.current_field, heard,
                     outcome.inserted, "command", start, end)
             return outcome
@@ -164,7 +164,7 @@ def apply_final(
 
 
 def apply_button(
-    factory: sessionmaker[Session], life: reports.Lifecycle, library: TemplateLibrary, *,
+    factory: sessionmaker[Session], library: TemplateLibrary, *,
     session_id: str | None, user_id: str, report_id: str, command: voice.Command,
 ) -> Outcome:
     """A command from a speech-mike button or keyboard shortcut."""
@@ -179,7 +179,7 @@ def apply_button(
             resolved = voice.resolve_field(spoken, names)
             command = voice.Command("go_to", field=resolved, argument=command.argument,
                                     error=None if resolved else f"unknown field: {spoken}")
-        outcome = _apply_command(session, life, library, report, user, command)
+        outcome = _apply_command(session, library, report, user, command)
         if session_id is not None:
             _record(session, session_id, outcome.field or report.current_field,
                     f"[button] {command.name}", outcome.inserted, "command", 0.0, 0.0)
@@ -195,8 +195,8 @@ def _record(session: Session, session_id: str, field_id: str, heard: str, insert
 
 
 def _apply_command(
-    session: Session, life: reports.Lifecycle, library: TemplateLibrary, report: Report,
-    user: User, command: voice.Command,
+    session: Session, library: TemplateLibrary, report: Report, user: User,
+    command: voice.Command,
 ) -> Outcome:
     if command.error:
         return Outcome(state_of(session, report), "command", command=command,
@@ -221,7 +221,7 @@ def _apply_command(
         return _scratch_that(session, report, user, command)
     elif name == "macro":
         try:
-            done = macros.expand_into_report(session, life, library, report, user,
+            done = macros.expand_into_report(session, library, report, user,
                                              command.argument or "", channel="ws")
         except ReportingError as e:
             return Outcome(state_of(session, report), "command", command=command,

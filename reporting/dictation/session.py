@@ -281,7 +281,7 @@ class DictationConnection:
         if not event.text.strip():
             return
         outcome = await asyncio.to_thread(
-            dictation.apply_final, self.factory, self.life, self.library,
+            dictation.apply_final, self.factory, self.library,
             session_id=stream.session_id, user_id=self.user_id, report_id=stream.report_id,
             heard=event.text, start=event.start, end=event.end, prompt=self._prompt(stream))
         await self._report_outcome(stream, outcome, event.start, event.end)
@@ -327,7 +327,7 @@ class DictationConnection:
             return
         try:
             outcome = await asyncio.to_thread(
-                dictation.apply_button, self.factory, self.life, self.library,
+                dictation.apply_button, self.factory, self.library,
                 session_id=stream.session_id if stream else None, user_id=self.user_id,
                 report_id=report_id, command=command)
         except ReportingError as e:

@@ -46,7 +46,7 @@ class Report(Base):
         order_by="Addendum.number", lazy="selectin", viewonly=True
     )
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ReportVersion(Base):

@@ -84,15 +84,15 @@ class StandardLayout:
     """The built-in layout used when no template library is wired in."""
 
     def start(self, study: Study, context: dict[str, Any],
-              template_id: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+              template_id: str | None) -> tuple[dict[str, Any], dict[str, str]]:  # noqa: ARG002
         history = "; ".join(p for p in (study.reason, study.clinical_info) if p)
         comparison = context.get("comparison_text") or "None."
         values = {"clinical_information": history, "comparison": comparison,
                   "technique": "", "findings": "", "impression": ""}
         return {}, values
 
-    def sections(self, snapshot: dict[str, Any], values: dict[str, str],
-                 context: dict[str, Any]) -> list[DocSection]:
+    def sections(self, snapshot: dict[str, Any], values: dict[str, str],  # noqa: ARG002
+                 context: dict[str, Any]) -> list[DocSection]:  # noqa: ARG002
         out = []
         for spec in STANDARD_SECTIONS:
             text = "\n".join(values.get(f, "").strip() for f in spec.fields).strip()
@@ -100,7 +100,7 @@ class StandardLayout:
         return out
 
     def check(self, snapshot: dict[str, Any], values: dict[str, str],
-              context: dict[str, Any]) -> list[CheckIssue]:
+              context: dict[str, Any]) -> list[CheckIssue]:  # noqa: ARG002
         issues = []
         for spec in field_specs(snapshot):
             if spec.get("required") and not values.get(spec["id"], "").strip():
@@ -166,7 +166,8 @@ def context_for(session: Session, study: Study, user: User | None) -> dict[str, 
             "accession": prior.accession,
         })
     comparison = " ".join(
-        f"{p['procedure_description'] or p['modality']} {p['date'].isoformat()}." for p in prior_rows
+        f"{p['procedure_description'] or p['modality']} {p['date'].isoformat()}."
+        for p in prior_rows
     ) or "None."
     return {
         "patient": {

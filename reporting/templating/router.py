@@ -11,7 +11,7 @@ from reporting.api.deps import CommitRoute, SessionDep, actor_of, require
 from reporting.audit import service as audit
 from reporting.auth.models import User
 from reporting.reports import service as reports
-from reporting.reports.router import lifecycle, report_out
+from reporting.reports.router import report_out
 from reporting.reports.schemas import ReportOut
 from reporting.templating import service as macros
 from reporting.templating.bridge import field_dicts
@@ -42,7 +42,7 @@ def template_out(t: Template, *, full: bool = False) -> dict[str, Any]:
 
 @router.get("/templates")
 def list_templates(request: Request,
-                   user: Annotated[User, require("templates:read")]) -> list[dict[str, Any]]:
+                   _user: Annotated[User, require("templates:read")]) -> list[dict[str, Any]]:
     lib = library(request)
     lib.reload_if_changed()
     return [template_out(t) for t in lib.templates()]
@@ -50,13 +50,13 @@ def list_templates(request: Request,
 
 @router.get("/templates/{template_id}")
 def get_template(template_id: str, request: Request,
-                 user: Annotated[User, require("templates:read")]) -> dict[str, Any]:
+                 _user: Annotated[User, require("templates:read")]) -> dict[str, Any]:
     return template_out(library(request).get(template_id), full=True)
 
 
 @router.post("/templates/reload")
 def reload_templates(request: Request,
-                     user: Annotated[User, require("templates:reload")]) -> dict[str, Any]:
+                     _user: Annotated[User, require("templates:reload")]) -> dict[str, Any]:
     lib = library(request)
     changed = lib.reload_if_changed(force=True)
     return {"changed": changed, "templates": len(lib.templates()),
@@ -118,7 +118,7 @@ def expand_macro(
 ) -> ReportOut:
     report = reports.get_report(session, report_id)
     inserted = macros.expand_into_report(
-        session, lifecycle(request), library(request), report, user, body.name,
+        session, library(request), report, user, body.name,
         field=body.field, cursor=body.cursor,
     )
     study = reports.study_of(session, report)

@@ -63,7 +63,7 @@ def save_personal(session: Session, user: User, data: dict[str, Any], *,
     existing = next((r for r in rows if normalize_name(r.name) == key), None)
     clash = next((r for r in rows if normalize_name(r.name) == normalize_name(macro.name)
                   and r is not existing), None)
-    if name is None and existing is not None or clash is not None:
+    if (name is None and existing is not None) or clash is not None:
         raise Conflict(f"you already have a macro named {macro.name!r}")
     if name is not None and existing is None:
         raise UnknownMacro(f"you have no macro named {name!r}")
@@ -116,8 +116,8 @@ def resolve(session: Session, library: TemplateLibrary, user: User, report: Repo
 
 
 def expand_into_report(
-    session: Session, life: reports.Lifecycle, library: TemplateLibrary, report: Report,
-    user: User, spoken: str, *, field: str | None = None, cursor: int | None = None,
+    session: Session, library: TemplateLibrary, report: Report, user: User, spoken: str,
+    *, field: str | None = None, cursor: int | None = None,
     channel: str = "api",
 ) -> MacroInsertion:
     """Expand a macro into its target field (or the given/current one) and save the report."""

@@ -48,7 +48,8 @@ def test_demo_then_verify_and_tamper(migrated: Path) -> None:
     assert ok.returncode == 0 and "0 broken" in ok.stdout
     assert cli(migrated, "audit", "verify").returncode == 0
     db = sqlite3.connect(migrated / "var" / "reporting.db")
-    tampered_id = db.execute("SELECT id FROM audit_events ORDER BY id LIMIT 1 OFFSET 3").fetchone()[0]
+    tampered_id = db.execute(
+        "SELECT id FROM audit_events ORDER BY id LIMIT 1 OFFSET 3").fetchone()[0]
     db.execute("UPDATE audit_events SET username = 'mallory' WHERE id = ?", (tampered_id,))
     db.execute("DROP TRIGGER report_versions_no_update")
     db.execute("UPDATE report_versions SET canonical_text = 'x' WHERE number = 1 "

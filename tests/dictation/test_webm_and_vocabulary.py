@@ -88,7 +88,7 @@ def test_personal_vocabulary_is_learned_from_edits_and_applied(live: Live) -> No
     assert r.status_code == 200
     learned = live.client.get("/api/vocabulary", headers=live.doc.headers).json()
     assert [(v["wrong"], v["right"]) for v in learned] == [("calcific", "calcified")]
-    outcome = dictation.apply_final(factory, app.state.lifecycle, app.state.templates,
+    outcome = dictation.apply_final(factory, app.state.templates,
                                     session_id=session_id, user_id=live.doc.user.id,
                                     report_id=report_id, heard="Another calcific nodule.",
                                     start=0.0, end=1.0)

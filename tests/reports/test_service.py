@@ -39,8 +39,7 @@ def test_signed_report_is_immutable_through_services(
                                   fields={"findings": "changed"})
         with pytest.raises(reports.ReportAlreadySigned):
             reports.sign(session, LIFE, report, doc.user)
-        version = report.versions[0]
-        version.canonical_text = "tampered"
+        report.versions[0].canonical_text = "tampered"
         with pytest.raises(reports.ReportAlreadySigned):
             session.flush()
         session.rollback()
@@ -54,7 +53,6 @@ def test_signed_versions_refuse_sql_updates(
         session.commit()
     with factory() as session, pytest.raises(DBAPIError, match="immutable"):
         session.execute(text("UPDATE report_versions SET canonical_text = 'x'"))
-        session.flush()
 
 
 def test_verify_detects_tampering(
