@@ -1,4 +1,7 @@
-"""MLLP transport: framing, the asyncio listener (`MllpServer`) and a client (`send_mllp`).
+"""MLLP transport: framing, the asyncio listener (`MllpServer`) and clients.
+
+Clients: `send_mllp` opens a connection per message; `MllpConnection` keeps one open and
+sends one message at a time over it (the delivery worker reuses it across messages).
 
 A frame is 0x0B, the message bytes, then 0x1C 0x0D. The listener never lets one bad
 peer hurt another: garbage outside frames is skipped, a frame cut short by a new start
@@ -11,6 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import select
+import socket
+import time
 from collections.abc import Awaitable, Callable
 
 from reporting.hl7.ack import build_ack
@@ -26,12 +32,17 @@ Handler = Callable[[bytes], Awaitable[bytes]]
 
 
 class MllpError(Exception):
-    """A transport failure talking MLLP; `code` is timeout, connection_refused or dropped."""
+    """A transport failure talking MLLP; `code` is timeout, connection_refused or dropped.
 
-    def __init__(self, code: str, detail: str) -> None:
+    `stale` marks a reused connection that the peer had closed: the message was written but
+    no reply byte came back, so sending it again on a new connection is the right next step.
+    """
+
+    def __init__(self, code: str, detail: str, *, stale: bool = False) -> None:
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
+        self.stale = stale
 
 
 def frame(message: str | bytes, encoding: str = "utf-8") -> bytes:
@@ -290,3 +301,120 @@ def send_mllp(
     """Blocking `send_mllp_async` for code without an event loop (raises MllpError)."""
     return asyncio.run(send_mllp_async(host, port, message, connect_timeout=connect_timeout,
                                        read_timeout=read_timeout))
+
+
+class MllpConnection:
+    """A blocking MLLP client connection kept open across messages, one exchange at a time.
+
+    Any failure closes the socket, so a late or stray reply can never be read as the answer
+    to the next message; the next `exchange` connects again.
+    """
+
+    def __init__(self, host: str, port: int, *, connect_timeout: float = 10.0,
+                 read_timeout: float = 30.0, max_reply_bytes: int = 1024 * 1024) -> None:
+        self.host = host
+        self.port = port
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_reply_bytes = max_reply_bytes
+        self._sock: socket.socket | None = None
+        self.exchanges = 0  # completed exchanges on the current socket
+        self.connects = 0  # sockets opened over this object's life
+
+    @property
+    def is_open(self) -> bool:
+        return self._sock is not None
+
+    def connect(self) -> None:
+        """Open the socket (raises MllpError timeout / connection_refused)."""
+        self.close()
+        try:
+            sock = socket.create_connection((self.host, self.port), self.connect_timeout)
+        except TimeoutError as e:
+            raise MllpError("timeout", f"connect to {self.host}:{self.port} timed out "
+                            f"after {self.connect_timeout:g} s") from e
+        except ConnectionRefusedError as e:
+            raise MllpError("connection_refused",
+                            f"{self.host}:{self.port} refused the connection") from e
+        except OSError as e:
+            raise MllpError("connection_refused",
+                            f"cannot connect to {self.host}:{self.port}: {e}") from e
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock = sock
+        self.exchanges = 0
+        self.connects += 1
+
+    def healthy(self) -> bool:
+        """True while the open socket has nothing to read: no close, reset or stray bytes."""
+        if self._sock is None:
+            return False
+        try:
+            readable, _, _ = select.select([self._sock], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        # Between exchanges the peer owes us nothing: readable means closed or out of step.
+        return not readable
+
+    def exchange(self, message: str | bytes) -> bytes:
+        """Send one framed message and return the reply message (raises MllpError)."""
+        reused = self._sock is not None
+        if reused and not self.healthy():
+            self.close()
+            reused = False
+        if self._sock is None:
+            self.connect()
+        sock = self._sock
+        assert sock is not None
+        got_reply_bytes = False
+        try:
+            sock.settimeout(self.read_timeout)
+            sock.sendall(frame(message))
+            frames = FrameReader(self.max_reply_bytes)
+            deadline = time.monotonic() + self.read_timeout
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                sock.settimeout(remaining)
+                data = sock.recv(_READ_CHUNK)
+                if not data:
+                    raise MllpError("dropped", f"{self.host}:{self.port} closed the connection "
+                                    "before a complete acknowledgment",
+                                    stale=reused and not got_reply_bytes)
+                got_reply_bytes = True
+                replies = frames.feed(data)
+                if replies:
+                    if len(replies) > 1 or frames.pending:
+                        # More than one answer to one message: the stream is out of step.
+                        self.close()
+                    else:
+                        self.exchanges += 1
+                    return replies[0]
+        except MllpError:
+            self.close()
+            raise
+        except TimeoutError as e:
+            self.close()
+            raise MllpError("timeout", f"no acknowledgment from {self.host}:{self.port} "
+                            f"within {self.read_timeout:g} s") from e
+        except FrameTooLarge as e:
+            self.close()
+            raise MllpError("dropped",
+                            f"acknowledgment larger than {self.max_reply_bytes} bytes") from e
+        except (ConnectionError, OSError) as e:
+            self.close()
+            raise MllpError("dropped", f"connection to {self.host}:{self.port} failed: {e}",
+                            stale=reused and not got_reply_bytes) from e
+
+    def close(self) -> None:
+        """Close the socket (the next exchange connects again)."""
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def __enter__(self) -> MllpConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
