@@ -34,6 +34,7 @@ from reporting.reports.layout import field_specs
 from reporting.reports.models import Report
 from reporting.templating import service as macros
 from reporting.templating.library import TemplateLibrary
+from reporting.templating.macros import Span, find_spans, resolve_span
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,15 @@ class Outcome:
     inserted: str = ""
     command: voice.Command | None = None
     error: str = ""
+    span: Span | None = None  # a pick list or blank that "next field" selected
+
+    def command_message(self) -> dict[str, Any]:
+        assert self.command is not None
+        message: dict[str, Any] = self.command.to_message()
+        if self.span is not None:
+            message["span"] = {"start": self.span.start, "end": self.span.end,
+                               "kind": self.span.kind, "options": list(self.span.options)}
+        return message
 
 
 def field_names(report: Report) -> dict[str, list[str]]:
@@ -135,7 +145,7 @@ def _next_seq(session: Session, session_id: str) -> int:
 def apply_final(
     factory: sessionmaker[Session], library: TemplateLibrary, *,
     session_id: str, user_id: str, report_id: str, heard: str, start: float, end: float,
-    prompt: str = "",
+    prompt: str = "", selected: tuple[str, Span] | None = None,
 ) -> Outcome:
     """A final from the recognizer: a voice command, or text for the current field."""
     with transaction(factory) as session:
@@ -157,8 +167,13 @@ def apply_final(
         written, _ = apply_substitutions(written, personal_rules(session, user.id))
         if not written.strip():
             return Outcome(state_of(session, report), "nothing")
+        filled = _fill_selected(preceding, target, selected, written)
+        if filled is not None:
+            new_text, written = filled
+        else:
+            new_text = join(preceding, written)
         reports.update_fields(session, report, user, version=report.version,
-                              fields={target: join(preceding, written)}, channel="ws")
+                              fields={target: new_text}, channel="ws")
         _record(session, session_id, target, heard, written, "text", start, end)
         return Outcome(state_of(session, report), "text", target, written)
 
@@ -186,6 +201,23 @@ def apply_button(
         return outcome
 
 
+def _fill_selected(text: str, target: str, selected: tuple[str, Span] | None,
+                   written: str) -> tuple[str, str] | None:
+    """Dictation right after "next field" selected a pick list or blank fills it."""
+    if selected is None or selected[0] != target:
+        return None
+    span = selected[1]
+    if span not in find_spans(text):
+        return None  # the text changed since; dictate normally
+    choice = written.strip().rstrip(".")
+    before = text[:span.start].rstrip()
+    first = choice.split()[0] if choice.split() else ""
+    if before and before[-1] not in ".!?\n" and not first.isupper():
+        choice = choice[:1].lower() + choice[1:]  # mid-sentence: no capital
+    new_text, end = resolve_span(text, span, choice)
+    return new_text, new_text[span.start:end]
+
+
 def _record(session: Session, session_id: str, field_id: str, heard: str, inserted: str,
             kind: str, start: float, end: float) -> None:
     session.add(DictationSegment(session_id=session_id, seq=_next_seq(session, session_id),
@@ -208,6 +240,11 @@ def _apply_command(
     fields: dict[str, str] = {}
     target = current
     inserted = ""
+    spans = find_spans(text)
+    if name == "next_field" and spans:
+        # Walk the pick lists and blanks of a macro before leaving the field.
+        return Outcome(state_of(session, report), "command", current,
+                       command=voice.Command("next_field", field=current), span=spans[0])
     if name in ("next_field", "previous_field"):
         step = 1 if name == "next_field" else -1
         target = order[(order.index(current) + step) % len(order)]

@@ -57,6 +57,7 @@ class Stream:
     consumer: asyncio.Task[None] | None = None
     partial_seq: int = 0
     tail: str = ""  # recent text of the current field (the prompt's context)
+    selected: tuple[str, Any] | None = None  # (field, pick list/blank span) to fill next
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -283,13 +284,17 @@ class DictationConnection:
         outcome = await asyncio.to_thread(
             dictation.apply_final, self.factory, self.library,
             session_id=stream.session_id, user_id=self.user_id, report_id=stream.report_id,
-            heard=event.text, start=event.start, end=event.end, prompt=self._prompt(stream))
+            heard=event.text, start=event.start, end=event.end, prompt=self._prompt(stream),
+            selected=stream.selected)
+        stream.selected = None
         await self._report_outcome(stream, outcome, event.start, event.end)
 
     async def _report_outcome(self, stream: Stream | None, outcome: dictation.Outcome,
                               start: float = 0.0, end: float = 0.0) -> None:
         if stream is not None:
             stream.state = outcome.state
+            if outcome.span is not None:
+                stream.selected = (outcome.field, outcome.span)
             stream.tail = str(outcome.state.fields.get(outcome.state.current_field, ""))[-400:]
         if outcome.kind == "text":
             self.seq += 1
@@ -301,7 +306,7 @@ class DictationConnection:
                 code = "unknown_macro" if outcome.command.name == "macro" else "command_failed"
                 await self.error(code, outcome.error)
                 return
-            await self.send(outcome.command.to_message())
+            await self.send(outcome.command_message())
             if outcome.command.name == "stop_dictation" and self.stream is stream:
                 # Not awaited here: stopping waits for this very consumer to finish.
                 self._spawn(self.on_stop())

@@ -204,3 +204,41 @@ def test_two_sessions_at_once_do_not_mix(live: Live, accounts_sqlite: dict) -> N
     two = live.get(other["id"])["fields"]["findings"].lower()
     assert "effusion with adjacent" in one and "cardiomegaly" not in one
     assert "cardiomegaly" in two and "mediastinal contours" not in two
+
+
+def test_next_field_walks_macro_pick_lists_and_dictation_fills_them(live: Live) -> None:
+    with live.client.websocket_connect(url(live)) as ws:
+        start(ws, live.report["id"], field="findings")
+        ws.send_json({"type": "command", "command": "macro", "argument": "pleural effusion",
+                      "field": "findings"})
+        text = receive_until(ws, "report")[-1]["fields"]["findings"]
+        assert "[Small|Moderate|Large]" in text
+        ws.send_json({"type": "command", "command": "next_field"})
+        moved = receive_until(ws, "report")
+        command = next(m for m in moved if m["type"] == "command")
+        assert command["field"] == "findings", "stays in the field while pick lists remain"
+        assert command["span"]["options"] == ["Small", "Moderate", "Large"]
+        assert moved[-1]["current_field"] == "findings"
+        # Saying an option fills the selected pick list instead of appending.
+        stream(ws, pcm16("cmd_next_field")[: int(16000 * 2 * 0.1)])  # keep the stream alive
+        ws.send_json({"type": "stop"})
+        receive_until(ws, "stopped")
+    from reporting.dictation import service as dictation
+    from reporting.templating.macros import find_spans
+
+    app = live.client.app  # type: ignore[attr-defined]
+    span = find_spans(text)[0]
+    with app.state.sessionmaker() as session:
+        from reporting.dictation.models import DictationSession
+
+        row = DictationSession(report_id=live.report["id"], user_id=live.doc.user.id)
+        session.add(row)
+        session.commit()
+        session_id = row.id
+    outcome = dictation.apply_final(app.state.sessionmaker, app.state.templates,
+                                    session_id=session_id, user_id=live.doc.user.id,
+                                    report_id=live.report["id"], heard="Moderate.",
+                                    start=0.0, end=1.0, selected=("findings", span))
+    filled = outcome.state.fields["findings"]
+    assert "Moderate [right|left|bilateral]" in filled
+    assert "[Small|Moderate|Large]" not in filled
