@@ -138,10 +138,14 @@ def users_passwd(
 @reports_app.command("verify")
 def reports_verify() -> None:
     """Re-check the SHA-256 seal of every signed report version."""
+    from reporting.audit import service as audit
     from reporting.reports import service as reports
 
     with context.unit_of_work() as session:
         checked, problems = reports.verify_signed(session)
+        audit.record(session, audit.Actor(None, CLI_ACTOR_NAME, "cli"), "reports.verify",
+                     outcome="success" if not problems else "failure",
+                     detail=f"{checked} versions, {len(problems)} broken")
     for p in problems:
         typer.echo(f"BROKEN report {p.report_id} version {p.version}: {p.message}")
     typer.echo(f"{checked} signed versions checked, {len(problems)} broken")
