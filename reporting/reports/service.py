@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -324,7 +324,9 @@ def sign(
         return _freeze(session, life, report, study, user, "amended", override_reason, channel)
     if report.status == "preliminary" and user.role == Role.RESIDENT:
         raise ReportAlreadySigned("already signed as preliminary; awaiting an attending's co-sign")
-    issues = sign_checks(session, life, report)
+    # One study context serves the checks and the frozen document (priors are queried once).
+    context = context_for(session, study, None)
+    issues = life.templates.check(report.template_snapshot, report.fields, context)
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity == "warning"]
     if errors or (warnings and not override_reason.strip()):
@@ -341,7 +343,7 @@ def sign(
         report.attending_id = user.id
         status = "final"
     return _freeze(session, life, report, study, user, status,
-                   override_reason if warnings else "", channel)
+                   override_reason if warnings else "", channel, context)
 
 
 def _sign_addendum(addendum: Addendum, user: User) -> None:
@@ -351,7 +353,7 @@ def _sign_addendum(addendum: Addendum, user: User) -> None:
 
 def _freeze(
     session: Session, life: Lifecycle, report: Report, study: Study, user: User,
-    status: str, override_reason: str, channel: str,
+    status: str, override_reason: str, channel: str, context: dict[str, Any] | None = None,
 ) -> Report:
     number = len(report.versions) + 1
     signed_at = utcnow()
@@ -374,9 +376,12 @@ def _freeze(
         signed_at=signed_at,
         override_reason=override_reason,
     )
-    doc = _document(session, life, report, study, version)
+    doc = _document(session, life, report, study, version, context)
     version.canonical_text = doc.canonical_text()
     version.content_hash = seal(version)
+    # Delivery reuses this document instead of rebuilding it (see signed_document).
+    session.info.setdefault(_SIGNED_DOCUMENTS, {})[(report.id, number)] = replace(
+        doc, content_hash=version.content_hash)
     session.add(version)
     study.status = "preliminary" if status == "preliminary" else "final"
     study.claimed_by_id = None if status != "preliminary" else study.claimed_by_id
@@ -451,10 +456,11 @@ def _person(user: User | None) -> PersonName | None:
 
 def _document(
     session: Session, life: Lifecycle, report: Report, study: Study,
-    version: ReportVersion,
+    version: ReportVersion, context: dict[str, Any] | None = None,
 ) -> ReportDocument:
     patient = study.patient
-    context = context_for(session, study, None)
+    if context is None:
+        context = context_for(session, study, None)
     sections = tuple(life.templates.sections(report.template_snapshot, version.fields, context))
     signer = session.get(User, version.signed_by_id)
     assert signer is not None
@@ -521,6 +527,14 @@ def _document(
         addenda=addenda,
         previous_versions=tuple(v.number for v in prior_versions),
     )
+
+
+_SIGNED_DOCUMENTS = "reports.signed_documents"
+
+
+def signed_document(session: Session, version: ReportVersion) -> ReportDocument | None:
+    """The document frozen when `version` was signed in this session (None if it was not)."""
+    return session.info.get(_SIGNED_DOCUMENTS, {}).get((version.report_id, version.number))
 
 
 def document(session: Session, life: Lifecycle, report: Report,
