@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -84,6 +85,44 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event to append with `record_many`."""
+
+    actor: Actor
+    action: str
+    patient_id: str | None = None
+    study_id: str | None = None
+    report_id: str | None = None
+    outcome: str = "success"
+    detail: str = ""
+
+
+def record_many(session: Session, entries: Sequence[Entry]) -> list[AuditEvent]:
+    """Append several events in order in the caller's transaction: one chain read, one insert."""
+    if not entries:
+        return []
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
+    prev = session.execute(
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).scalar_one_or_none() or GENESIS
+    events = []
+    for entry in entries:
+        event = AuditEvent(
+            at=utcnow(), user_id=entry.actor.user_id, username=entry.actor.username,
+            action=entry.action, outcome=entry.outcome, patient_id=entry.patient_id,
+            study_id=entry.study_id, report_id=entry.report_id, channel=entry.actor.channel,
+            detail=entry.detail[:2000], prev_hash=prev,
+        )
+        event.hash = prev = _event_hash(prev, event)
+        events.append(event)
+    # Added and flushed in order: ids ascend along the chain.
+    session.add_all(events)
+    session.flush()
+    return events
 
 
 @dataclass(frozen=True)
