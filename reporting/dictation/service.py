@@ -91,6 +91,16 @@ def state_of(session: Session, report: Report) -> ReportState:
                        field_names(report))
 
 
+def _editable_report(session: Session, user_id: str, report_id: str) -> tuple[User, Report]:
+    """The dictating user and their report, refused when the report is signed."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise Forbidden("user no longer active")
+    report = reports.get_report(session, report_id)
+    _editable(report, user)
+    return user, report
+
+
 def _editable(report: Report, user: User) -> None:
     if report.status in ("final", "amended") or (
         report.status == "preliminary" and user.role != Role.RADIOLOGIST
@@ -149,10 +159,7 @@ def apply_final(
 ) -> Outcome:
     """A final from the recognizer: a voice command, or text for the current field."""
     with transaction(factory) as session:
-        user = session.get(User, user_id)
-        assert user is not None
-        report = reports.get_report(session, report_id)
-        _editable(report, user)
+        user, report = _editable_report(session, user_id, report_id)
         heard = drop_echo(heard.strip(), prompt)
         command = voice.parse_command(heard, field_names=field_names(report))
         if command is not None:
@@ -184,10 +191,7 @@ def apply_button(
 ) -> Outcome:
     """A command from a speech-mike button or keyboard shortcut."""
     with transaction(factory) as session:
-        user = session.get(User, user_id)
-        assert user is not None
-        report = reports.get_report(session, report_id)
-        _editable(report, user)
+        user, report = _editable_report(session, user_id, report_id)
         names = field_names(report)
         if command.name == "go_to" and command.field not in names:
             spoken = command.field or command.argument or ""
