@@ -27,7 +27,7 @@ run: bootstrap
 	$(BIN)/reporting serve --host 127.0.0.1 --port 8000
 
 test: bootstrap
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --durations=15 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check reporting tests bench
