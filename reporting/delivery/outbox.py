@@ -4,40 +4,51 @@ Rows are written by the `on_signed` hook inside the signing transaction, so a si
 without its messages cannot exist. Workers claim due rows with a lease (PostgreSQL:
 `SELECT … FOR UPDATE SKIP LOCKED`; every backend: a conditional UPDATE that only takes a
 row nobody holds), and a row waits while an earlier version of the same report for the
-same destination is undelivered: an addendum never overtakes its final.
+same destination is undelivered: an addendum never overtakes its final. A claim takes a
+batch: one SELECT and one conditional UPDATE … RETURNING for up to `limit` rows.
 """
 
 from __future__ import annotations
 
-import threading
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
-from sqlalchemy import and_, event, exists, or_, select, update
+from sqlalchemy import Select, and_, bindparam, event, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from reporting.audit import service as audit
 from reporting.core.config import Destination, Settings
 from reporting.core.db import is_postgres, utcnow
 from reporting.core.errors import Conflict, NotFound
+from reporting.delivery import payloads
 from reporting.delivery.models import SENDABLE, DeliveryAttempt, OutboxMessage
+from reporting.reports import service as reports
 from reporting.reports.models import Report, ReportVersion
 from reporting.studies.models import Study
 
 # --- waking in-process workers -------------------------------------------------
 
-_wakers: set[threading.Event] = set()
+class Waker(Protocol):
+    """Anything with `set()`: a threading.Event, or the worker's doorbell."""
+
+    def set(self) -> None: ...
+
+
+_wakers: set[Waker] = set()
 _WAKE_FLAG = "outbox_wake"
+_DOCS_FLAG = "outbox_documents"
 
 
-def register_waker(flag: threading.Event) -> None:
+def register_waker(flag: Waker) -> None:
     """Have `flag` set whenever a transaction that enqueued or reset rows commits."""
     _wakers.add(flag)
 
 
-def unregister_waker(flag: threading.Event) -> None:
+def unregister_waker(flag: Waker) -> None:
     _wakers.discard(flag)
 
 
@@ -48,6 +59,9 @@ def wake_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    # Documents first: a woken worker then finds the document of what was just signed.
+    for key, doc in session.info.pop(_DOCS_FLAG, ()):
+        payloads.documents.put(key, doc)
     if session.info.pop(_WAKE_FLAG, False):
         for flag in list(_wakers):
             flag.set()
@@ -56,6 +70,7 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_WAKE_FLAG, None)
+    session.info.pop(_DOCS_FLAG, None)
 
 
 # --- enqueue --------------------------------------------------------------------
@@ -87,6 +102,11 @@ def enqueue(session: Session, settings: Settings, report: Report,
         rows.append(row)
     if rows:
         session.flush()
+        doc = reports.signed_document(session, version)
+        if doc is not None:
+            # Cached once the signature commits; the worker then skips rebuilding it.
+            session.info.setdefault(_DOCS_FLAG, []).append(
+                ((report.id, version.number, version.content_hash), doc))
         wake_after_commit(session)
     return rows
 
@@ -103,7 +123,8 @@ def enqueue_hook(settings: Settings) -> Callable[[Session, Report, ReportVersion
 # --- claim ------------------------------------------------------------------------
 
 
-def _earlier_undelivered() -> exists:  # type: ignore[type-arg]
+def earlier_undelivered() -> exists:  # type: ignore[type-arg]
+    """True for a row while an earlier version of its report for its destination is undelivered."""
     earlier = aliased(OutboxMessage)
     return exists().where(
         earlier.report_id == OutboxMessage.report_id,
@@ -113,12 +134,12 @@ def _earlier_undelivered() -> exists:  # type: ignore[type-arg]
     )
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
+def _due(now: Any):  # type: ignore[no-untyped-def]
     return and_(
         OutboxMessage.status.in_(SENDABLE),
         OutboxMessage.next_attempt_at <= now,
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-        ~_earlier_undelivered(),
+        ~earlier_undelivered(),
     )
 
 
@@ -129,29 +150,39 @@ def lease_seconds(settings: Settings, destination: str) -> float:
     return max(30.0, timeout * 4 + 10.0)
 
 
+@functools.lru_cache(maxsize=64)
+def _due_rows(limit: int, skip_locked: bool) -> Select[tuple[str, str]]:
+    """The claim query, built once per shape (the caller binds `now`)."""
+    stmt = (select(OutboxMessage.id, OutboxMessage.destination)
+            .where(_due(bindparam("now")))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.created_at).limit(limit))
+    if skip_locked:
+        stmt = stmt.with_for_update(of=OutboxMessage, skip_locked=True)
+    return stmt
+
+
 def claim(session: Session, settings: Settings, worker: str, *, limit: int = 10,
           now: datetime | None = None) -> list[str]:
     """Lease up to `limit` due rows to `worker` (the caller commits); return their ids."""
     now = now or utcnow()
-    stmt = (select(OutboxMessage.id, OutboxMessage.destination).where(_due(now))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.created_at).limit(limit))
-    if is_postgres(session):
-        stmt = stmt.with_for_update(of=OutboxMessage, skip_locked=True)
-    claimed = []
-    for row_id, destination in session.execute(stmt).all():
-        until = now + timedelta(seconds=lease_seconds(settings, destination))
+    found = session.execute(_due_rows(limit, is_postgres(session)), {"now": now}).all()
+    by_lease: dict[float, list[str]] = {}
+    for row_id, destination in found:
+        by_lease.setdefault(lease_seconds(settings, destination), []).append(row_id)
+    claimed: set[str] = set()
+    for lease, ids in by_lease.items():
         # Conditional: a row another worker leased in the meantime is left alone.
         result = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status.in_(SENDABLE),
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(SENDABLE),
                    or_(OutboxMessage.claimed_until.is_(None),
                        OutboxMessage.claimed_until < now))
-            .values(claimed_by=worker, claimed_until=until)
+            .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease))
+            .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(row_id)
-    return claimed
+        claimed.update(result.scalars())
+    return [row_id for row_id, _ in found if row_id in claimed]
 
 
 def next_due_in(session: Session, now: datetime | None = None) -> float | None:

@@ -4,6 +4,12 @@ Every builder is deterministic for a given version and outbox row: HL7 MSH-10 is
 control id and MSH-7 its enqueue time, DICOM UIDs and the FHIR id derive from the report id,
 and the PDF is rendered once per signed version into DATA_DIR/outputs and never replaced.
 A retry therefore sends the same message the first try sent.
+
+Two in-process caches spare the worker repeated work: `documents` holds the ReportDocument
+of recent signed versions (filled when this process signed the version, or on first
+rebuild; keyed by report id, version and content hash, so a hit is that exact frozen
+version), and `messages` holds each outbox row's built HL7 message until the row is done,
+so a retry resends those very bytes. Both are bounded; a miss rebuilds from the database.
 """
 
 from __future__ import annotations
@@ -12,8 +18,12 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from datetime import datetime
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from pydicom.dataset import Dataset
 
@@ -23,6 +33,57 @@ from reporting.delivery.encapsulated import build_encapsulated_pdf
 from reporting.delivery.pdf import render_pdf
 from reporting.delivery.sr import build_sr
 from reporting.hl7.oru import build_oru
+
+V = TypeVar("V")
+
+
+class LruCache(Generic[V]):
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable) -> V | None:
+        """The cached value, or None."""
+        with self._lock:
+            value = self._items.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: Hashable, value: V) -> None:
+        """Store a value, evicting the least recently used beyond `size`."""
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def pop(self, key: Hashable) -> None:
+        """Forget a key (no error when absent)."""
+        with self._lock:
+            self._items.pop(key, None)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._items.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+DocumentKey = tuple[str, int, str]  # report id, version number, content hash
+documents: LruCache[ReportDocument] = LruCache(2048)
+messages: LruCache[str] = LruCache(4096)  # by (outbox id, control id)
 
 
 def pdf_path(settings: Settings, report_id: str, version: int) -> Path:

@@ -1,9 +1,13 @@
-"""The delivery worker: a thin loop around `deliver`, which makes one attempt for one row.
+"""The delivery worker: a thin loop around `deliver_batch`, one attempt per claimed row.
 
-`deliver` reads the row and the frozen signed version in a short transaction, builds the
-payload, sends it with no transaction open, then records the attempt and the row's new
-state in a second short transaction. Several workers (threads, processes, app instances)
-share the outbox through leased claims (reporting.delivery.outbox.claim).
+A sender thread claims a batch of due rows (one short transaction: the claim, the rows and
+the frozen documents, taken from the in-process cache or rebuilt with the batch's reports,
+studies and signers loaded together), builds each payload and sends it with no transaction
+open, over connections it keeps open per destination, then records every attempt, the rows'
+new states and the audit events of the batch in one second short transaction. Several
+workers (threads, processes, app instances) share the outbox through leased claims
+(reporting.delivery.outbox.claim); an earlier version of a report is never overtaken,
+because a row is only claimable once every earlier version for its destination is delivered.
 """
 
 from __future__ import annotations
@@ -14,14 +18,15 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from reporting.audit import service as audit
+from reporting.auth.models import User
 from reporting.core.config import Destination, Settings
 from reporting.core.db import transaction, utcnow
 from reporting.delivery import outbox, payloads
@@ -32,15 +37,15 @@ from reporting.delivery.fhir_sender import deliver_fhir
 from reporting.delivery.folder import deliver_folder
 from reporting.delivery.models import SENDABLE, DeliveryAttempt, OutboxMessage
 from reporting.delivery.outcome import AttemptOutcome
-from reporting.hl7.sender import deliver_hl7
+from reporting.hl7.sender import Hl7Connections
 from reporting.reports import service as reports
-from reporting.reports.models import Report
+from reporting.reports.models import Report, ReportVersion
 from reporting.studies.models import Study
 
 log = logging.getLogger(__name__)
 
 DELIVERY_ACTOR = audit.Actor(user_id=None, username="system", channel="delivery")
-Send = Callable[[], AttemptOutcome]
+Send = Callable[[], list[AttemptOutcome]]
 
 
 def worker_name() -> str:
@@ -52,22 +57,264 @@ def _destination(settings: Settings, name: str) -> Destination | None:
     return next((d for d in settings.destinations if d.name == name), None)
 
 
-def _prepare(settings: Settings, row: OutboxMessage, dest: Destination,
-             doc: ReportDocument) -> Send:
+@dataclass
+class _Job:
+    """One claimed row on its way through a batch."""
+
+    outbox_id: str
+    control_id: str
+    destination: str
+    kind: str
+    report_id: str
+    report_version: int
+    created_at: datetime
+    study_id: str | None
+    patient_id: str | None
+    dest: Destination | None
+    doc: ReportDocument | None = None
+    outcomes: list[AttemptOutcome] = field(default_factory=list)
+    record: bool = True  # False: no attempt was made (already done, waiting, lease short)
+    release: bool = False  # give the claim back without an attempt
+    finished: datetime | None = None
+    duration_ms: int = 0
+
+    @property
+    def outcome(self) -> AttemptOutcome:
+        return self.outcomes[-1]
+
+
+def _hl7_message(settings: Settings, job: _Job, dest: Destination, doc: ReportDocument) -> str:
+    """The row's ORU: built once, then the cached bytes for every retry in this process."""
+    key = (job.outbox_id, job.control_id)
+    message = payloads.messages.get(key)
+    if message is None:
+        pdf = payloads.stored_pdf(settings, doc) if dest.include_pdf else None
+        message = payloads.oru(settings, doc, control_id=job.control_id, now=job.created_at,
+                               dest=dest, pdf=pdf)
+        payloads.messages.put(key, message)
+    return message
+
+
+def _prepare(settings: Settings, job: _Job, dest: Destination, doc: ReportDocument,
+             connections: Hl7Connections) -> Send:
     """Build the payload now (ValueError names a bad field) and return the send step."""
     if dest.kind == "hl7":
-        pdf = payloads.stored_pdf(settings, doc) if dest.include_pdf else None
-        message = payloads.oru(settings, doc, control_id=row.control_id, now=row.created_at,
-                               dest=dest, pdf=pdf)
-        return lambda: deliver_hl7(dest, message, row.control_id)
+        message = _hl7_message(settings, job, dest, doc)
+        return lambda: connections.send(dest, message, job.control_id)
     if dest.kind == "dicom":
         datasets = payloads.dicom_objects(settings, dest, doc)
-        return lambda: deliver_dicom(dest, datasets)
+        return lambda: [deliver_dicom(dest, datasets)]
     if dest.kind == "fhir":
         resource = build_diagnostic_report(doc, payloads.stored_pdf(settings, doc))
-        return lambda: deliver_fhir(dest, resource)
+        return lambda: [deliver_fhir(dest, resource)]
     pdf = payloads.stored_pdf(settings, doc)
-    return lambda: deliver_folder(dest, doc, pdf)
+    return lambda: [deliver_folder(dest, doc, pdf)]
+
+
+def _rebuild_documents(session: Session, life: reports.Lifecycle,
+                       jobs: Sequence[_Job]) -> None:
+    """Rebuild the documents the cache lacks, loading the batch's rows in a few queries."""
+    report_ids = {j.report_id for j in jobs}
+    loaded = {r.id: r for r in session.execute(
+        select(Report).where(Report.id.in_(report_ids))).scalars()}
+    session.execute(select(Study).where(
+        Study.id.in_({r.study_id for r in loaded.values()}))).scalars().all()
+    people: set[str] = set()
+    for r in loaded.values():
+        people.update(v.signed_by_id for v in r.versions)
+        people.update(a.signed_by_id for a in r.addenda if a.signed_by_id)
+        if r.transcriptionist_id:
+            people.add(r.transcriptionist_id)
+    if people:  # in the identity map now: the document's session.get calls need no query
+        session.execute(select(User).where(User.id.in_(people))).scalars().all()
+    for job in jobs:
+        try:
+            doc = reports.document(session, life, loaded[job.report_id], job.report_version)
+        except ValueError as e:
+            job.outcomes.append(AttemptOutcome("quarantine", "invalid", str(e)[:2000]))
+            continue
+        payloads.documents.put((job.report_id, job.report_version, doc.content_hash), doc)
+        job.doc = doc
+
+
+def _load(session: Session, settings: Settings, life: reports.Lifecycle,
+          outbox_ids: Sequence[str]) -> list[_Job]:
+    """Read the claimed rows and their documents (one short transaction, the caller's)."""
+    found = session.execute(
+        select(OutboxMessage, ReportVersion.content_hash, Study.id, Study.patient_id)
+        .join(ReportVersion, (ReportVersion.report_id == OutboxMessage.report_id)
+              & (ReportVersion.number == OutboxMessage.report_version))
+        .join(Report, Report.id == OutboxMessage.report_id)
+        .join(Study, Study.id == Report.study_id)
+        .where(OutboxMessage.id.in_(outbox_ids))
+    ).all()
+    waiting = set(session.execute(
+        select(OutboxMessage.id).where(OutboxMessage.id.in_(outbox_ids),
+                                       outbox.earlier_undelivered())
+    ).scalars())
+    by_id = {row.id: (row, content_hash, study_id, patient_id)
+             for row, content_hash, study_id, patient_id in found}
+    jobs: list[_Job] = []
+    rebuild: list[_Job] = []
+    for outbox_id in outbox_ids:
+        if outbox_id not in by_id:
+            continue
+        row, content_hash, study_id, patient_id = by_id[outbox_id]
+        job = _Job(row.id, row.control_id, row.destination, row.kind, row.report_id,
+                   row.report_version, row.created_at, study_id, patient_id,
+                   _destination(settings, row.destination))
+        jobs.append(job)
+        if row.status == "delivered":
+            job.record = False
+            job.outcomes.append(AttemptOutcome("delivered", "already",
+                                               "delivered before; not sent again"))
+        elif row.status not in SENDABLE:
+            job.record = False
+            job.outcomes.append(AttemptOutcome(
+                "quarantine", row.status, f"row is {row.status}; an admin retry sends it again"))
+        elif row.id in waiting:
+            # Not an attempt: an earlier version must reach this destination first.
+            job.record = False
+            row.claimed_by = None
+            row.claimed_until = None
+            job.outcomes.append(AttemptOutcome("retry", "waiting",
+                                               "an earlier version is not delivered yet"))
+        elif job.dest is None or not job.dest.enabled:
+            job.outcomes.append(AttemptOutcome(
+                "quarantine", "config", f"destination {row.destination!r} is not configured"))
+        else:
+            job.doc = payloads.documents.get((row.report_id, row.report_version, content_hash))
+            if job.doc is None:
+                rebuild.append(job)
+    if rebuild:
+        _rebuild_documents(session, life, rebuild)
+    return jobs
+
+
+def _send(settings: Settings, jobs: Sequence[_Job], connections: Hl7Connections,
+          claimed_at: float) -> None:
+    """Build and send each ready job in order, with no transaction open."""
+    for job in jobs:
+        if job.outcomes or job.doc is None or job.dest is None:
+            continue
+        dest = job.dest
+        margin = 2 * dest.timeout_seconds + 5
+        if time.monotonic() - claimed_at > outbox.lease_seconds(settings, dest.name) - margin:
+            # The lease could run out mid-send: hand the row back untried instead.
+            job.record, job.release = False, True
+            job.outcomes.append(AttemptOutcome("retry", "lease", "claim released untried"))
+            continue
+        started = time.perf_counter()
+        try:
+            send = _prepare(settings, job, dest, job.doc, connections)
+        except ValueError as e:
+            job.outcomes.append(AttemptOutcome("quarantine", "invalid", str(e)[:2000]))
+            continue
+        try:
+            job.outcomes.extend(send())
+        except Exception as e:  # a sender bug must never stop the worker
+            log.exception("delivery %s to %s failed unexpectedly", job.outbox_id, dest.name)
+            job.outcomes.append(AttemptOutcome("retry", "error", f"{type(e).__name__}: {e}"[:2000]))
+        job.duration_ms = int((time.perf_counter() - started) * 1000)
+        job.finished = utcnow()
+
+
+def _record(factory: sessionmaker[Session], jobs: Sequence[_Job], policy: outbox.RetryPolicy,
+            worker: str) -> None:
+    """Record every attempt of the batch, the rows' new states and their audit events."""
+    touched = [j for j in jobs if j.record or j.release]
+    if not touched:
+        return
+    with transaction(factory) as session:
+        rows = {r.id: r for r in session.execute(
+            select(OutboxMessage).where(OutboxMessage.id.in_([j.outbox_id for j in touched]))
+        ).scalars()}
+        now = utcnow()
+        entries: list[audit.Entry] = []
+        delivered_reports: set[str] = set()
+        for job in touched:
+            row = rows.get(job.outbox_id)
+            if row is None:
+                continue
+            if job.release:
+                if row.claimed_by == worker:
+                    row.claimed_by = row.claimed_until = None
+                continue
+            finished = job.finished or now
+            for i, outcome in enumerate(job.outcomes):
+                last = i == len(job.outcomes) - 1
+                # Tries of one send finished in this order; keep it visible in `at`.
+                at = finished - timedelta(microseconds=len(job.outcomes) - 1 - i)
+                session.add(DeliveryAttempt(
+                    outbox_id=row.id, at=at, verdict=outcome.verdict, code=outcome.code[:64],
+                    detail=outcome.detail[:4000], duration_ms=job.duration_ms if last else 0,
+                    worker=worker[:64]))
+            outcome = job.outcome
+            row.attempts += len(job.outcomes)
+            row.last_code = outcome.code[:64]
+            row.last_detail = outcome.detail[:4000]
+            row.claimed_by = None
+            row.claimed_until = None
+            row.updated_at = now
+            max_attempts = job.dest.max_attempts if job.dest else 1
+            if outcome.verdict == "delivered":
+                row.status = "delivered"
+                row.delivered_at = now
+                delivered_reports.add(row.report_id)
+            elif outcome.verdict == "quarantine":
+                row.status = "quarantined"
+            elif row.attempts >= max_attempts:
+                row.status = "failed"
+            else:
+                row.status = "retrying"
+                row.next_attempt_at = now + timedelta(seconds=policy.delay(row.attempts))
+            if row.status != "retrying":
+                payloads.messages.pop((job.outbox_id, job.control_id))
+                entries.append(audit.Entry(
+                    DELIVERY_ACTOR, f"delivery.{row.status}", patient_id=job.patient_id,
+                    study_id=job.study_id, report_id=row.report_id,
+                    outcome="success" if row.status == "delivered" else "failure",
+                    detail=f"{row.destination} v{row.report_version} {row.kind}: "
+                           f"{outcome.code}"))
+        audit.record_many(session, entries)
+        if delivered_reports and session.execute(
+            select(OutboxMessage.id).where(OutboxMessage.report_id.in_(delivered_reports),
+                                           OutboxMessage.status.in_(SENDABLE)).limit(1)
+        ).first() is not None:
+            # A later version of a delivered report may have been waiting for it.
+            outbox.wake_after_commit(session)
+
+
+def deliver_batch(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    outbox_ids: Sequence[str],
+    *,
+    life: reports.Lifecycle | None = None,
+    policy: outbox.RetryPolicy | None = None,
+    worker: str = "",
+    connections: Hl7Connections | None = None,
+    claimed_at: float | None = None,
+) -> dict[str, AttemptOutcome]:
+    """Make one attempt for each of `outbox_ids` (in order), record them, return the outcomes.
+
+    A try on an HL7 connection the peer had closed is resent at once on a new connection;
+    both tries are recorded. Rows not found are left out of the result.
+    """
+    life = life or reports.Lifecycle()
+    policy = policy or outbox.RetryPolicy()
+    claimed_at = time.monotonic() if claimed_at is None else claimed_at
+    own = connections is None
+    conns = Hl7Connections() if connections is None else connections
+    try:
+        with transaction(factory) as session:
+            jobs = _load(session, settings, life, outbox_ids)
+        _send(settings, jobs, conns, claimed_at)
+    finally:
+        if own:
+            conns.close()
+    _record(factory, jobs, policy, worker)
+    return {j.outbox_id: j.outcome for j in jobs}
 
 
 def deliver(
@@ -78,110 +325,62 @@ def deliver(
     life: reports.Lifecycle | None = None,
     policy: outbox.RetryPolicy | None = None,
     worker: str = "",
+    connections: Hl7Connections | None = None,
 ) -> AttemptOutcome:
     """Make one attempt to deliver outbox row `outbox_id`, record it, and return its outcome."""
-    life = life or reports.Lifecycle()
-    policy = policy or outbox.RetryPolicy()
-    with transaction(factory) as session:
-        row = outbox.get(session, outbox_id)
-        if row.status == "delivered":
-            return AttemptOutcome("delivered", "already", "delivered before; not sent again")
-        if row.status not in SENDABLE:
-            return AttemptOutcome("quarantine", row.status,
-                                  f"row is {row.status}; an admin retry sends it again")
-        if session.execute(
-            select(OutboxMessage.id).where(
-                OutboxMessage.report_id == row.report_id,
-                OutboxMessage.destination == row.destination,
-                OutboxMessage.report_version < row.report_version,
-                OutboxMessage.status != "delivered",
-            ).limit(1)
-        ).first() is not None:
-            # Not an attempt: an earlier version must reach this destination first.
-            row.claimed_by = None
-            row.claimed_until = None
-            return AttemptOutcome("retry", "waiting", "an earlier version is not delivered yet")
-        dest = _destination(settings, row.destination)
-        send: Send | None = None
-        outcome: AttemptOutcome | None = None
-        if dest is None or not dest.enabled:
-            outcome = AttemptOutcome("quarantine", "config",
-                                     f"destination {row.destination!r} is not configured")
-        else:
-            try:
-                report = reports.get_report(session, row.report_id)
-                doc = reports.document(session, life, report, row.report_version)
-                send = _prepare(settings, row, dest, doc)
-            except ValueError as e:
-                outcome = AttemptOutcome("quarantine", "invalid", str(e)[:2000])
-    started = time.perf_counter()
-    if send is not None:
-        try:
-            outcome = send()
-        except Exception as e:  # a sender bug must never stop the worker
-            log.exception("delivery %s to %s failed unexpectedly", outbox_id, row.destination)
-            outcome = AttemptOutcome("retry", "error", f"{type(e).__name__}: {e}"[:2000])
-    assert outcome is not None
-    duration_ms = int((time.perf_counter() - started) * 1000)
-    _record(factory, settings, outbox_id, outcome, policy, worker, duration_ms)
-    return outcome
+    outcomes = deliver_batch(factory, settings, [outbox_id], life=life, policy=policy,
+                             worker=worker, connections=connections)
+    if outbox_id not in outcomes:
+        raise outbox.DeliveryNotFound(f"no delivery {outbox_id!r}")
+    return outcomes[outbox_id]
 
 
-def _record(factory: sessionmaker[Session], settings: Settings, outbox_id: str,
-            outcome: AttemptOutcome, policy: outbox.RetryPolicy, worker: str,
-            duration_ms: int) -> None:
-    with transaction(factory) as session:
-        row = outbox.get(session, outbox_id)
-        now = utcnow()
-        session.add(DeliveryAttempt(outbox_id=row.id, at=now, verdict=outcome.verdict,
-                                    code=outcome.code[:64], detail=outcome.detail[:4000],
-                                    duration_ms=duration_ms, worker=worker[:64]))
-        row.attempts += 1
-        row.last_code = outcome.code[:64]
-        row.last_detail = outcome.detail[:4000]
-        row.claimed_by = None
-        row.claimed_until = None
-        row.updated_at = now
-        dest = _destination(settings, row.destination)
-        max_attempts = dest.max_attempts if dest else 1
-        if outcome.verdict == "delivered":
-            row.status = "delivered"
-            row.delivered_at = now
-        elif outcome.verdict == "quarantine":
-            row.status = "quarantined"
-        elif row.attempts >= max_attempts:
-            row.status = "failed"
-        else:
-            row.status = "retrying"
-            row.next_attempt_at = now + timedelta(seconds=policy.delay(row.attempts))
-        if row.status != "retrying":
-            study_id, patient_id = _study_and_patient(session, row.report_id)
-            audit.record(session, DELIVERY_ACTOR, f"delivery.{row.status}",
-                         patient_id=patient_id, study_id=study_id, report_id=row.report_id,
-                         outcome="success" if row.status == "delivered" else "failure",
-                         detail=f"{row.destination} v{row.report_version} {row.kind}: "
-                                f"{outcome.code}")
-        if row.status == "delivered":
-            # A later version of this report may have been waiting for this one.
-            outbox.wake_after_commit(session)
+class Doorbell:
+    """Wakes one idle sender per ring (an Event would wake them all to race for one row)."""
 
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._rung = False
+        self._closed = False
 
-def _study_and_patient(session: Session, report_id: str) -> tuple[str | None, str | None]:
-    found = session.execute(
-        select(Study.id, Study.patient_id).join(Report, Report.study_id == Study.id)
-        .where(Report.id == report_id)
-    ).first()
-    return (found[0], found[1]) if found else (None, None)
+    def set(self) -> None:
+        """Ring: one waiting sender wakes (or the next one to wait returns at once)."""
+        with self._cond:
+            self._rung = True
+            self._cond.notify()
+
+    def wait(self, timeout: float) -> None:
+        """Wait for a ring, at most `timeout` seconds; consume it."""
+        with self._cond:
+            if not self._rung and not self._closed:
+                self._cond.wait(timeout)
+            self._rung = self._closed
+
+    def close(self) -> None:
+        """Wake every sender, now and from now on (for stopping)."""
+        with self._cond:
+            self._closed = self._rung = True
+            self._cond.notify_all()
+
+    def open(self) -> None:
+        with self._cond:
+            self._closed = self._rung = False
 
 
 @dataclass
 class WorkerStats:
     attempts: int = 0
     delivered: int = 0
+    batches: int = 0
 
 
 class DeliveryWorker:
-    """Polls the outbox and delivers due rows with `threads` parallel senders."""
+    """Polls the outbox and delivers due rows with `threads` parallel senders.
+
+    Each sender claims up to `batch` rows at a time and keeps its own open connection per
+    HL7 destination. A commit that enqueues rows rings a doorbell that wakes one idle
+    sender; a sender that claimed a full batch rings it again so another one helps.
+    """
 
     def __init__(
         self,
@@ -190,6 +389,7 @@ class DeliveryWorker:
         life: reports.Lifecycle | None = None,
         *,
         threads: int = 4,
+        batch: int = 16,
         poll_seconds: float = 1.0,
         policy: outbox.RetryPolicy | None = None,
         name: str | None = None,
@@ -198,46 +398,55 @@ class DeliveryWorker:
         self.settings = settings
         self.life = life or reports.Lifecycle()
         self.threads = max(1, threads)
+        self.batch = max(1, batch)
         self.poll_seconds = poll_seconds
         self.policy = policy or outbox.RetryPolicy()
         self.name = name or worker_name()
         self.stats = WorkerStats()
         self._stop = threading.Event()
-        self._wake = threading.Event()
+        self._wake = Doorbell()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
-    def run_once(self, worker: str | None = None, limit: int = 1) -> int:
-        """Claim up to `limit` due rows and deliver them; return how many were tried."""
+    def run_once(self, worker: str | None = None, limit: int = 1,
+                 connections: Hl7Connections | None = None) -> int:
+        """Claim up to `limit` due rows and deliver them; return how many were claimed."""
         worker = worker or self.name
         with transaction(self.factory) as session:
             ids = outbox.claim(session, self.settings, worker, limit=limit)
-        for outbox_id in ids:
-            outcome = deliver(self.factory, self.settings, outbox_id=outbox_id, life=self.life,
-                              policy=self.policy, worker=worker)
-            with self._lock:
-                self.stats.attempts += 1
-                self.stats.delivered += outcome.ok
+        if not ids:
+            return 0
+        claimed_at = time.monotonic()
+        if len(ids) == limit:
+            self._wake.set()  # likely more due: let an idle sender claim the next batch
+        outcomes = deliver_batch(self.factory, self.settings, ids, life=self.life,
+                                 policy=self.policy, worker=worker, connections=connections,
+                                 claimed_at=claimed_at)
+        with self._lock:
+            self.stats.batches += 1
+            self.stats.attempts += len(outcomes)
+            self.stats.delivered += sum(o.ok for o in outcomes.values())
         return len(ids)
 
     def _loop(self, index: int) -> None:
         worker = f"{self.name}/{index}"
-        while not self._stop.is_set():
-            try:
-                tried = self.run_once(worker)
-            except Exception:  # the database may be away for a moment; keep going
-                log.exception("delivery worker %s: claim failed", worker)
-                tried = 0
-            if tried:
-                continue
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
+        with Hl7Connections() as connections:
+            while not self._stop.is_set():
+                try:
+                    tried = self.run_once(worker, self.batch, connections)
+                except Exception:  # the database may be away for a moment; keep going
+                    log.exception("delivery worker %s: claim failed", worker)
+                    tried = 0
+                if tried:
+                    continue
+                self._wake.wait(self.poll_seconds)
 
     def start(self) -> DeliveryWorker:
         """Start the sender threads (returns at once)."""
         if self._threads:
             raise RuntimeError("delivery worker already started")
         self._stop.clear()
+        self._wake.open()
         outbox.register_waker(self._wake)
         for i in range(self.threads):
             t = threading.Thread(target=self._loop, args=(i,), name=f"delivery-{i}", daemon=True)
@@ -249,7 +458,7 @@ class DeliveryWorker:
     def stop(self, timeout: float = 30.0) -> None:
         """Stop after the attempts in flight finish."""
         self._stop.set()
-        self._wake.set()
+        self._wake.close()
         outbox.unregister_waker(self._wake)
         for t in self._threads:
             t.join(timeout)

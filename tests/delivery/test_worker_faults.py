@@ -216,8 +216,10 @@ def test_two_workers_on_postgres_never_send_twice(pg_url: str, tmp_path: Path,
         with transaction(app.state.sessionmaker) as session:
             for row in session.execute(select(OutboxMessage)).scalars():
                 row.claimed_by = row.claimed_until = None
+        # Batches of 2 over 3 threads: one worker can lease at most 6 of the 8 rows at once.
         workers = [DeliveryWorker(app.state.sessionmaker, settings, app.state.lifecycle,
-                                  threads=3, poll_seconds=0.02, policy=FAST, name=f"w{i}")
+                                  threads=3, batch=2, poll_seconds=0.02, policy=FAST,
+                                  name=f"w{i}")
                    for i in range(2)]
         for w in workers:
             w.start()
