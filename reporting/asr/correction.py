@@ -20,11 +20,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jellyfish
 from rapidfuzz import fuzz, process
 
 from reporting.asr.vocabulary import Lexicon, Term, load_lexicon
+
+if TYPE_CHECKING:
+    from reporting.asr.language_model import RadiologyLM
 
 COMMON_ZIPF = 2.5
 """wordfreq Zipf frequency at or above which a word counts as common English."""
@@ -401,8 +405,10 @@ def correct(
     *,
     lexicon: Lexicon | None = None,
     personal_rules: Mapping[str, str] | None = None,
+    use_context: bool = True,
+    lm: RadiologyLM | None = None,
 ) -> CorrectionResult:
-    """Fix near-miss medical words/phrases in `text` against the radiology lexicon."""
+    """Fix near-miss medical words/phrases against the lexicon, then in report context."""
     if not text.strip():
         return CorrectionResult(text, [])
     lexicon = lexicon or load_lexicon()
@@ -463,7 +469,10 @@ def correct(
         tokens[first:last + 1] = [replacement]
         changes.append((original, replacement))
     changes.reverse()
-    return CorrectionResult("".join(tokens), changes)
+    text = "".join(tokens)
+    if use_context:
+        text = context_correct(text, lm=lm, lexicon=lexicon, changes=changes)
+    return CorrectionResult(text, changes)
 
 
 _GLUED_NO = re.compile(r"(?<![A-Za-z])(no)([a-z]{3,})(?![A-Za-z])", re.I)
@@ -503,3 +512,180 @@ def _apply_personal_rules(text: str, rules: Mapping[str, str],
 
         text = pattern.sub(repl, text)
     return text
+
+
+# ---------------------------------------------------------------------------
+# Context correction with the radiology language model
+# ---------------------------------------------------------------------------
+
+LM_MIN_GAIN = 3.0
+"""log10 gain in sentence probability a sound-alike replacement needs (1000x likelier)."""
+LM_FUNCTION_GAIN = 2.0
+"""Gain needed to swap a confusable function word ("and the" -> "in the")."""
+LM_MIN_SIMILARITY = 0.8
+"""Spelling/sound similarity a replacement must have with the heard word(s)."""
+LM_LOOSE_SIMILARITY = 0.6
+"""A less similar word (same first sound) may replace a heard real word on a larger gain."""
+LM_LOOSE_GAIN = 5.0
+"""log10 gain needed for a replacement between LM_LOOSE_SIMILARITY and LM_MIN_SIMILARITY."""
+PROTECTED = NEGATIONS | frozenset({"left", "right", "bilateral", "bilaterally", "unilateral",
+                                   "new", "old", "increased", "decreased", "mild", "moderate",
+                                   "severe", "large", "small", "acute", "chronic", "normal",
+                                   "abnormal", "positive", "benign", "malignant", "stable"})
+"""Words whose change alters a finding: never replaced, never produced by context correction."""
+_FUNCTION_CONFUSIONS: dict[str, tuple[str, ...]] = {"and": ("in",), "an": ("in",)}
+"""Function words Whisper writes for another one ("edema and the condyle" for "in the")."""
+_LM_WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|\d+(?:\.\d+)?")
+
+
+@dataclass
+class _LmIndex:
+    words: list[str]
+    sounds: list[str]
+
+
+_LM_INDEX: dict[int, tuple[object, _LmIndex]] = {}
+
+
+def _lm_index(lm: RadiologyLM) -> _LmIndex:
+    cached = _LM_INDEX.get(id(lm))
+    if cached is not None and cached[0] is lm:
+        return cached[1]
+    words = sorted(w for w in lm.vocabulary if len(w) >= 4 and w.isalpha())
+    index = _LmIndex(words, [_sound(w) for w in words])
+    _LM_INDEX.clear()
+    _LM_INDEX[id(lm)] = (lm, index)
+    return index
+
+
+def _sound_alikes(key: str, index: _LmIndex) -> set[str]:
+    found = {index.words[i] for _, _, i in process.extract(
+        key, index.words, scorer=fuzz.ratio, limit=6, score_cutoff=65)}
+    sound = _sound(key)
+    if sound:
+        found |= {index.words[i] for _, _, i in process.extract(
+            sound, index.sounds, scorer=fuzz.ratio, limit=6, score_cutoff=80)}
+    return found
+
+
+_LOCATION_PREFIXES = ("intra", "extra", "retro", "ante", "antero", "postero", "pre", "post",
+                      "supra", "infra", "sub", "hypo", "hyper", "endo", "exo", "inter", "trans")
+
+
+def swaps_location_prefix(a: str, b: str) -> bool:
+    """True when a and b are one stem with different location prefixes (intra-/retro-)."""
+    for pa in _LOCATION_PREFIXES:
+        for pb in _LOCATION_PREFIXES:
+            if pa != pb and a.startswith(pa) and b.startswith(pb) and a[len(pa):] == b[len(pb):]:
+                return True
+    return False
+
+
+def _lm_candidates(words: list[str], i: int, index: _LmIndex,
+                   known: frozenset[str]) -> list[tuple[int, str, float]]:
+    """(window length, replacement, log10 gain needed) options for the word(s) at i."""
+    word = words[i]
+    out: list[tuple[int, str, float]] = []
+    if word in PROTECTED or not word.isalpha():
+        return out
+    for alt in _FUNCTION_CONFUSIONS.get(word, ()):
+        out.append((1, alt, LM_FUNCTION_GAIN))
+    if len(word) >= 5 and english_frequency(word) < FUNCTION_ZIPF and word not in known:
+        # Words of the radiology lexicon are never swapped for another one here.
+        for alt in _sound_alikes(word, index):
+            if (alt == word or len(alt) < 5 or not 0.75 <= len(alt) / len(word) <= 1.4
+                    or alt in PROTECTED or word_form_of(word, alt)
+                    or _inflection(word, alt) or _extends(word, alt)
+                    or flips_meaning([word], [alt]) or swaps_location_prefix(word, alt)):
+                continue
+            sim = _similarity(word, alt)
+            if sim >= LM_MIN_SIMILARITY:
+                out.append((1, alt, LM_MIN_GAIN))
+            elif (sim >= LM_LOOSE_SIMILARITY and _sound(word)[:1] == _sound(alt)[:1]
+                  and english_frequency(word) >= REAL_WORD_ZIPF and word not in known):
+                # A real word heard for a radiology word ("pubic synthesis"): non-words
+                # are the lexicon corrector's job.
+                out.append((1, alt, LM_LOOSE_GAIN))
+    if i + 1 < len(words):
+        nxt = words[i + 1]
+        key = word + nxt
+        # Two heard words that sound like one term ("of sites" -> ascites); a trailing
+        # function word ("contains a") is never absorbed.
+        if (nxt.isalpha() and nxt not in PROTECTED and len(key) >= 7 and nxt not in known
+                and english_frequency(nxt) < FUNCTION_ZIPF):
+            for alt in _sound_alikes(key, index):
+                if (len(alt) >= max(7, len(key) - 1) and alt not in (word, nxt)
+                        and not flips_meaning([word, nxt], [alt])
+                        and _similarity(key, alt) >= LM_MIN_SIMILARITY
+                        and fuzz.ratio(_sound(key), _sound(alt)) >= 85):
+                    out.append((2, alt, LM_MIN_GAIN))
+    return out
+
+
+def context_correct(text: str, *, lm: RadiologyLM | None = None,
+                    lexicon: Lexicon | None = None,
+                    changes: list[tuple[str, str]] | None = None) -> str:
+    """Swap sound-alike words the radiology language model finds far likelier in context."""
+    from reporting.asr.language_model import NUMBER, load_language_model
+
+    if not text.strip():
+        return text
+    lm = lm or load_language_model()
+    index = _lm_index(lm)
+    known = _index_for(lexicon or load_lexicon()).lexicon_words
+    parts = re.split(r"((?<=[.!?;:])\s+|\n+)", text)
+    out: list[str] = []
+    for part in parts:
+        matches = list(_LM_WORD_RE.finditer(part))
+        if len(matches) < 2:
+            out.append(part)
+            continue
+        words = [NUMBER if m.group(0)[0].isdigit() else m.group(0).lower() for m in matches]
+        spans: list[tuple[int, int, str] | None] = [None] * len(words)
+        made: list[tuple[str, str]] = []
+        i = 0
+        while i < len(words):
+            base = lm.sentence_logprob(words)
+            best: tuple[float, int, str] | None = None
+            for size, alt, need in _lm_candidates(words, i, index, known):
+                trial = [*words[:i], alt, *words[i + size:]]
+                gain = lm.sentence_logprob(trial) - base
+                if gain >= need and (best is None or gain > best[0]):
+                    best = (gain, size, alt)
+            if best is None:
+                i += 1
+                continue
+            _, size, alt = best
+            spans[i] = (i, i + size, alt)
+            words[i:i + size] = [alt]
+            matches[i:i + size] = [_MergedMatch(matches[i].start(), matches[i + size - 1].end())]
+            spans[i + 1:i + size] = []
+            i += 1
+        tokens = part
+        for n in range(len(spans) - 1, -1, -1):
+            span = spans[n]
+            if span is None:
+                continue
+            m = matches[n]
+            original = tokens[m.start():m.end()]
+            replacement = span[2]
+            if original[:1].isupper():
+                replacement = replacement[:1].upper() + replacement[1:]
+            tokens = tokens[:m.start()] + replacement + tokens[m.end():]
+            made.insert(0, (original, replacement))
+        out.append(tokens)
+        if changes is not None:
+            changes.extend(made)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class _MergedMatch:
+    begin: int
+    finish: int
+
+    def start(self) -> int:
+        return self.begin
+
+    def end(self) -> int:
+        return self.finish

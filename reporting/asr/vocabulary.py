@@ -135,11 +135,11 @@ def _repo_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def template_terms(dirs: Sequence[Path] | None = None) -> list[str]:
-    """Medical-looking words from templates/ and macros/ (read at run time, not copied)."""
+def template_texts(dirs: Sequence[Path] | None = None) -> list[str]:
+    """Plain text of templates/ and macros/ (Jinja tags removed), read at run time."""
     roots = list(dirs) if dirs is not None else [_repo_root() / "templates",
                                                   _repo_root() / "macros"]
-    found: dict[str, None] = {}
+    out: list[str] = []
     for root in roots:
         if not root.is_dir():
             continue
@@ -151,10 +151,17 @@ def template_terms(dirs: Sequence[Path] | None = None) -> list[str]:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-            text = re.sub(r"\{[{%#].*?[}%#]\}", " ", text, flags=re.S)
-            for word in _WORD_RE.findall(text):
-                if len(word) >= 6 and word.isalpha():
-                    found.setdefault(word.lower(), None)
+            out.append(re.sub(r"\{[{%#].*?[}%#]\}", " ", text, flags=re.S))
+    return out
+
+
+def template_terms(dirs: Sequence[Path] | None = None) -> list[str]:
+    """Medical-looking words from templates/ and macros/ (read at run time, not copied)."""
+    found: dict[str, None] = {}
+    for text in template_texts(dirs):
+        for word in _WORD_RE.findall(text):
+            if len(word) >= 6 and word.isalpha():
+                found.setdefault(word.lower(), None)
     return list(found)
 
 

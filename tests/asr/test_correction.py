@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from reporting.asr.correction import CorrectionResult, correct, is_common_english
+from reporting.asr.correction import (
+    CorrectionResult,
+    correct,
+    is_common_english,
+    swaps_location_prefix,
+)
 from reporting.asr.vocabulary import load_lexicon
 
 
@@ -74,6 +79,47 @@ CORRECT_SENTENCES = [
     "Findings were communicated to Dr. Smith by telephone.",
     "Vascular calcifications in the soft tissues.",
     "Lungs are hyperinflated, consistent with emphysema.",
+    # CT, MR and MSK sentences that are not in the language model's report text.
+    "Hypodense lesion in the left hepatic lobe, too small to characterize.",
+    "The common bile duct is dilated to 9 mm with an obstructing stone.",
+    "Small hiatal hernia. The esophagus is patulous.",
+    "Mild bilateral hydroureteronephrosis to the level of the bladder.",
+    "Diffuse wall thickening of the terminal ileum with surrounding inflammatory changes.",
+    "There is a 3 cm enhancing mass in the upper pole of the right kidney.",
+    "A nonobstructing calculus in the lower pole of the left kidney.",
+    "Free intraperitoneal air under the right hemidiaphragm.",
+    "Marked distention of the small bowel loops with a transition point in the pelvis.",
+    "Acute subdural hematoma along the left convexity measuring 8 mm.",
+    "Encephalomalacia in the right occipital lobe from a prior infarct.",
+    "Ring-enhancing lesion in the left basal ganglia with surrounding edema.",
+    "There is an old lacunar infarct in the right thalamus.",
+    "Opacification of the right mastoid air cells.",
+    "Complete tear of the anterior cruciate ligament with a pivot shift contusion pattern.",
+    "Oblique tear of the posterior horn of the lateral meniscus extending to the inferior surface.",
+    "High-grade partial tear of the proximal hamstring tendons.",
+    "Stress fracture of the second metatarsal with periosteal reaction.",
+    "Displaced fracture of the femoral neck with varus angulation.",
+    "Moderate tricompartmental osteoarthritis of the knee.",
+    "The quadriceps and patellar tendons are intact.",
+    "Small Baker cyst in the popliteal fossa.",
+    "Posterior labral tear with a paralabral cyst.",
+    "Hill-Sachs lesion of the humeral head.",
+    "Erosions of the sacroiliac joints, compatible with sacroiliitis.",
+    "The visualized bones demonstrate no suspicious lytic or sclerotic lesion.",
+    "Trace fluid in the cul-de-sac, likely physiologic.",
+    "The endometrial stripe measures 6 mm.",
+    "Aortic valve calcification. The pulmonary artery is enlarged, measuring 3.4 cm.",
+    "Atelectasis at the lung bases, right greater than left.",
+    "Scattered subcentimeter lymph nodes in the mesentery.",
+    "Nodular thickening of the left adrenal gland, likely an adenoma.",
+    "The patient is status post cholecystectomy.",
+    "Postsurgical changes of a right hemicolectomy.",
+    "Degenerative disc disease at C5-C6 with uncovertebral hypertrophy.",
+    "Heart size and pulmonary vascularity are within normal limits.",
+    "Compression deformity of the T12 vertebral body, age indeterminate.",
+    "Soft tissue gas along the medial thigh, concerning for necrotizing infection.",
+    "The ovaries are normal in size and appearance.",
+    "Thickened gallbladder wall without gallstones.",
 ]
 
 
@@ -172,3 +218,36 @@ def test_antonym_prefix_is_never_swapped() -> None:
     assert flips_meaning(["hypoinflated"], ["hyperinflated"])
     assert flips_meaning(["extraaxial"], ["intra", "axial"])
     assert not flips_meaning(["pneumothorex"], ["pneumothorax"])
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        ("Inflammatory fat straining around the sigmoid colon.",
+         "Inflammatory fat stranding around the sigmoid colon."),
+        ("Bone marrow edema and the medial femoral condyle.",
+         "Bone marrow edema in the medial femoral condyle."),
+        ("Widening of the pubic synthesis.", "Widening of the pubic symphysis."),
+    ],
+)
+def test_context_fixes_real_word_mishearings(lexicon, heard: str, expected: str) -> None:
+    result = correct(heard, lexicon=lexicon)
+    assert result.text == expected
+    assert correct(heard, lexicon=lexicon, use_context=False).text == heard
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "No fat stranding on the left.",
+        "Free intraperitoneal air under the right hemidiaphragm.",
+        "There is no ascites and the bowel is normal.",
+    ],
+)
+def test_context_correction_keeps_meaning_words(lexicon, sentence: str) -> None:
+    assert correct(sentence, lexicon=lexicon).text == sentence
+
+
+def test_swaps_location_prefix() -> None:
+    assert swaps_location_prefix("intraperitoneal", "retroperitoneal")
+    assert not swaps_location_prefix("parapancreatic", "peripancreatic")

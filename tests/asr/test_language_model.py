@@ -1,0 +1,63 @@
+"""Radiology language model: counts, smoothing and context preferences."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from reporting.asr.language_model import (
+    NUMBER,
+    RadiologyLM,
+    load_language_model,
+    sentences,
+    template_sentences,
+    tokens,
+)
+
+
+def test_tokens_lower_case_and_numbers() -> None:
+    assert tokens("The CBD measures 4.5 mm.") == ["the", "cbd", "measures", NUMBER, "mm"]
+    assert sentences("No effusion. Heart normal;\nLungs clear") == [
+        ["no", "effusion"], ["heart", "normal"], ["lungs", "clear"]]
+
+
+def test_template_sentences_drop_keys_and_take_first_choice() -> None:
+    text = 'id: ct_chest\n  text: "[Mild|Moderate] hepatic steatosis."\n  loinc: 1-2'
+    assert template_sentences(text) == [["mild", "hepatic", "steatosis"]]
+
+
+def test_seen_words_take_most_but_not_all_probability_mass() -> None:
+    lm = RadiologyLM([["fat", "stranding"], ["fat", "stranding"], ["fat", "density"]])
+    seen = ["fat", "stranding", "density", "</s>"]
+    total = sum(lm.prob(w, ["<s>", "fat"]) for w in seen)
+    assert 0.5 < total < 1.0  # the rest is left to English words never seen in reports
+    assert lm.prob("stranding", ["fat"]) > lm.prob("density", ["fat"]) > 0
+
+
+def test_unseen_english_word_gets_english_probability() -> None:
+    lm = RadiologyLM([["fat", "stranding"]])
+    assert lm.prob("straining", ["fat"]) > lm.prob("qzxv", ["fat"]) > 0
+    assert math.isfinite(lm.sentence_logprob(["qzxv", "qzxv"]))
+
+
+def test_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="corpus"):
+        RadiologyLM([])
+    with pytest.raises(ValueError, match="discount"):
+        RadiologyLM([["a"]], discount=1.5)
+
+
+@pytest.mark.parametrize(
+    ("right", "wrong"),
+    [
+        ("small volume ascites", "small volume of sites"),
+        ("peripancreatic fat stranding", "peripancreatic fat straining"),
+        ("the common bile duct measures <num> mm", "the common bowel duct measures <num> mm"),
+        ("edema in the lateral femoral condyle", "edema and the lateral femoral condyle"),
+    ],
+)
+def test_packaged_model_prefers_report_language(right: str, wrong: str) -> None:
+    lm = load_language_model()
+    assert lm.sentence_logprob(right.split()) > lm.sentence_logprob(wrong.split()) + 2
+    assert "ascites" in lm.vocabulary
