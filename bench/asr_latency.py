@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -66,8 +67,8 @@ PAD_S = 0.2  # the recognizer's speech-edge padding (StreamingRecognizer pad_ms)
 LAG_LIMIT_S = 2.0
 TRAILING_SILENCE_S = 1.0  # lets the last utterance end on a VAD pause, not on `stop`
 SLOT_MODALITIES = ("CR", "CT", "MR", "CT", "CR", "MR", "CT", "CR")
-EXPERIMENT_KEYS = ("final_beam", "partial_beam", "decode_threads", "partial_interval_s",
-                   "endpoint_ms", "min_window_s")
+EXPERIMENT_KEYS = ("final_beam", "partial_beam", "decode_threads", "cpu_threads",
+                   "partial_interval_s", "endpoint_ms", "min_window_s")
 
 
 # -- server side: passive observer + experiment overrides, then the real `serve` ----------
@@ -194,6 +195,30 @@ def _wall_at(run: DictationRun, audio_s: float) -> float:
     return float(np.interp(audio_s, xs, ys))
 
 
+def _cpu_snapshot(pids: list[int]) -> tuple[float, float, float]:
+    """(wall, busy CPU-seconds of the whole machine, CPU-seconds of `pids`) from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    fields = Path("/proc/stat").read_text().split("\n")[0].split()[1:]
+    values = [int(x) for x in fields]
+    busy = sum(values) - values[3] - values[4]  # minus idle and iowait
+    own = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            own += int(stat[11]) + int(stat[12])  # utime, stime
+    return time.monotonic(), busy / tick, own / tick
+
+
+def _cpu_use(before: tuple[float, float, float], after: tuple[float, float, float]
+             ) -> dict[str, float]:
+    """Cores busy overall, in the server + bench processes, and in everything else."""
+    span = after[0] - before[0]
+    total = (after[1] - before[1]) / span
+    ours = (after[2] - before[2]) / span
+    return {"machine_cores_busy": round(total, 2), "server_and_bench_cores": round(ours, 2),
+            "other_processes_cores": round(max(total - ours, 0.0), 2)}
+
+
 def _pct(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -246,6 +271,8 @@ class Bench:
                     "REPORTING_HL7__LISTEN": "", "REPORTING_RUN_WORKERS": "false",
                     "PYTHONPATH": str(ROOT)}
         self.env.pop("REPORTING_DATABASE_URL", None)
+        if "cpu_threads" in experiment:
+            self.env["REPORTING_ASR__CPU_THREADS"] = str(int(experiment["cpu_threads"]))
         self.proc: subprocess.Popen[bytes] | None = None
         self.token = ""
         self.headers: dict[str, str] = {}
@@ -381,6 +408,8 @@ def _summarise(results: list[StreamResult], samples: list[dict[str, Any]]) -> di
             "dropped_partials": samples[-1]["dropped_partials"] - samples[0]["dropped_partials"],
             "decodes": samples[-1]["decodes"] - samples[0]["decodes"],
             "decoder_busy": round(decode_s / span, 2) if span > 0 else None,
+            "mean_decode_s": round(decode_s / max(samples[-1]["decodes"]
+                                                  - samples[0]["decodes"], 1), 3),
             "loop_lag_s_p95": _pct(loop, 95),
             "loop_lag_s_max": round(max(loop), 4) if loop else None,
         }
@@ -405,9 +434,12 @@ async def _run(args: argparse.Namespace, bench: Bench) -> dict[str, Any]:
     cursor = dict.fromkeys(pools, 0)
     per_count: dict[str, Any] = {}
     details: dict[str, Any] = {}
+    pids = [os.getpid(), bench.proc.pid] if bench.proc else [os.getpid()]
     for n in streams:
         results: list[StreamResult] = []
         samples: list[dict[str, Any]] = []
+        load = _load_average()
+        cpu_before = _cpu_snapshot(pids)
         for _ in range(args.fixtures):
             jobs = []
             for modality in SLOT_MODALITIES[:n]:
@@ -422,6 +454,8 @@ async def _run(args: argparse.Namespace, bench: Bench) -> dict[str, Any]:
             for (_, fixture, pcm), run in zip(jobs, runs, strict=True):
                 results.append(_analyse(fixture, pcm, run))
         per_count[str(n)] = _summarise(results, samples)
+        per_count[str(n)]["load_average_before"] = load
+        per_count[str(n)]["cpu"] = _cpu_use(cpu_before, _cpu_snapshot(pids))
         if args.details:
             details[str(n)] = [
                 {"fixture": r.fixture, "latencies": [round(x, 3) for x in r.latencies],
