@@ -4,12 +4,15 @@ Run from the repository root: `PYTHONPATH=. python bench/hl7_delivery.py [--repo
 
 Method (printed with the results): reports are created and signed through the service layer
 in this process (one thread signing, each signature its own committed transaction with the
-outbox rows); an in-process DeliveryWorker (4 sender threads) builds each ORU^R01 from the
-frozen version and sends it over MLLP to the test peer (tests/hl7/peer.py, a separate
-process answering AA). Latency is `delivered_at - signed_at` of each outbox row: from the
+outbox rows); an in-process DeliveryWorker (4 sender threads, batches of 16) builds each
+ORU^R01 from the frozen version and sends it over MLLP to the test peer (tests/hl7/peer.py,
+a separate process answering AA). Latency is `delivered_at - signed_at` of each outbox row: from the
 signature's timestamp to the worker recording the peer's AA. "unloaded" signs one report at
 a time and waits for its ACK; "signing_only" signs N reports with no worker running;
-"delivery_drain" then starts the worker on that backlog (delivered per second);
+"delivery_drain" then starts the worker on that backlog (delivered per second), with the
+documents frozen at signing in the worker's cache (one process signs and delivers, as
+`reporting serve` does); "delivery_drain_cold" does the same on a second backlog after
+emptying the caches, as a worker in another process would find it (every document rebuilt);
 "sustained" signs N reports back to back while the worker runs, and reports/s is N divided
 by the time from the first signature to the last ACK.
 Runs on SQLite (WAL) and on a throwaway PostgreSQL cluster.
@@ -34,7 +37,7 @@ from reporting.auth.models import Role, User
 from reporting.core import migrate
 from reporting.core.config import Settings
 from reporting.core.db import make_engine, make_sessionmaker, transaction
-from reporting.delivery import outbox
+from reporting.delivery import outbox, payloads
 from reporting.delivery.models import OutboxMessage
 from reporting.delivery.worker import DeliveryWorker
 from reporting.reports import service as reports
@@ -120,8 +123,12 @@ def wait_drained(factory: sessionmaker[Session], timeout: float) -> None:
         time.sleep(0.005)
 
 
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def run_backend(name: str, url: str, peer: PeerProcess, data_dir: Path, n_latency: int,
-                n_sustained: int, threads: int) -> dict[str, Any]:
+                n_sustained: int, threads: int, batch: int) -> dict[str, Any]:
     migrate.upgrade(url)
     settings = Settings(environment="test", data_dir=data_dir, database_url=url,
                         hl7={"listen": ""}, run_workers=False,  # type: ignore[arg-type]
@@ -135,12 +142,26 @@ def run_backend(name: str, url: str, peer: PeerProcess, data_dir: Path, n_latenc
     user_id, unloaded_ids = make_drafts(factory, life, n_latency, 0)
     _, sustained_ids = make_drafts(factory, life, n_sustained, n_latency)
     _, backlog_ids = make_drafts(factory, life, n_sustained, n_latency + n_sustained)
+    _, cold_ids = make_drafts(factory, life, n_sustained, n_latency + 2 * n_sustained)
+    load_before = load_average()
+    # Cold drain: a backlog signed elsewhere (no cached documents or messages), then delivered.
+    for rid in cold_ids:
+        sign(factory, life, user_id, rid)
+    payloads.documents.clear()
+    payloads.messages.clear()
+    worker = DeliveryWorker(factory, settings, life, threads=threads, batch=batch,
+                            poll_seconds=0.5)
+    drain_started = time.perf_counter()
+    with worker:
+        wait_drained(factory, 300)
+    cold_seconds = time.perf_counter() - drain_started
     # Drain: a backlog signed while no worker ran (e.g. after an outage), then delivered.
     sign_started = time.perf_counter()
     for rid in backlog_ids:
         sign(factory, life, user_id, rid)
     backlog_sign_seconds = time.perf_counter() - sign_started
-    worker = DeliveryWorker(factory, settings, life, threads=threads, poll_seconds=0.5)
+    worker = DeliveryWorker(factory, settings, life, threads=threads, batch=batch,
+                            poll_seconds=0.5)
     drain_started = time.perf_counter()
     with worker:
         wait_drained(factory, 300)
@@ -160,6 +181,7 @@ def run_backend(name: str, url: str, peer: PeerProcess, data_dir: Path, n_latenc
     engine.dispose()
     return {
         "backend": name,
+        "load_average_before_after": [load_before, load_average()],
         "unloaded": {"reports": len(unloaded), "p50_ms": round(statistics.median(unloaded), 1),
                      "p95_ms": round(percentile(unloaded, 0.95), 1),
                      "max_ms": round(max(unloaded), 1)},
@@ -167,6 +189,8 @@ def run_backend(name: str, url: str, peer: PeerProcess, data_dir: Path, n_latenc
                          "per_second": round(n_sustained / backlog_sign_seconds, 1)},
         "delivery_drain": {"reports": n_sustained,
                            "per_second": round(n_sustained / drain_seconds, 1)},
+        "delivery_drain_cold": {"reports": n_sustained,
+                                "per_second": round(n_sustained / cold_seconds, 1)},
         "sustained": {"reports": len(sustained),
                       "reports_per_second": round(n_sustained / elapsed, 1),
                       "signing_while_delivering_per_second": round(
@@ -181,6 +205,7 @@ def main() -> None:
     parser.add_argument("--latency-reports", type=int, default=100)
     parser.add_argument("--reports", type=int, default=600, help="sustained-phase reports")
     parser.add_argument("--threads", type=int, default=4, help="worker sender threads")
+    parser.add_argument("--batch", type=int, default=16, help="rows per claim")
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
     results = []
@@ -194,14 +219,16 @@ def main() -> None:
                 if backend == "sqlite":
                     url = f"sqlite:///{work / 'bench.db'}"
                     results.append(run_backend("sqlite", url, peer, work / "sqlite",
-                                               args.latency_reports, args.reports, args.threads))
+                                               args.latency_reports, args.reports, args.threads,
+                                               args.batch))
                 else:
                     cluster = PostgresCluster().start()
                     try:
                         cluster.execute("CREATE DATABASE bench")
                         results.append(run_backend(
                             "postgresql", cluster.sqlalchemy_url("bench"), peer, work / "pg",
-                            args.latency_reports, args.reports, args.threads))
+                            args.latency_reports, args.reports, args.threads,
+                                               args.batch))
                     finally:
                         cluster.stop()
         finally:
@@ -211,6 +238,7 @@ def main() -> None:
         "method": __doc__.split("\n\n", 2)[2].strip().replace("\n", " "),
         "cpu_cores": os.cpu_count(),
         "worker_threads": args.threads,
+        "claim_batch": args.batch,
         "targets": {"p95_ms": 250, "reports_per_second": 200},
         "results": results,
     }, indent=2))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,10 @@ from typer.testing import CliRunner
 
 from reporting.app import create_app
 from reporting.core.config import Settings
-from reporting.delivery import outbox
+from reporting.core.db import utcnow
+from reporting.delivery import outbox, payloads
 from reporting.delivery.models import OutboxMessage
+from reporting.reports import service as reports
 from reporting.reports.models import ReportVersion
 from tests.conftest import Account, make_settings
 from tests.delivery.flow import add_addendum, signed_report
@@ -106,6 +109,60 @@ def test_claim_respects_lease_and_version_order(client: TestClient, settings: Se
         second = outbox.claim(session, settings, "w2", limit=10)
         assert [(session.get(OutboxMessage, i).destination,
                  session.get(OutboxMessage, i).report_version) for i in second] == [("ris", 2)]
+
+
+def test_claim_takes_disjoint_batches_with_a_lease(client: TestClient, settings: Settings,
+                                                   accounts: dict[str, Account]) -> None:
+    for _ in range(5):
+        signed_report(client, accounts)  # NGH: ris + pacs-ngh, 10 rows
+    factory = client.app.state.sessionmaker  # type: ignore[attr-defined]
+    now = utcnow()
+    with factory() as session, session.begin():
+        first = outbox.claim(session, settings, "w1", limit=4, now=now)
+    with factory() as session, session.begin():
+        second = outbox.claim(session, settings, "w2", limit=10, now=now)
+    with factory() as session, session.begin():
+        assert outbox.claim(session, settings, "w3", limit=10, now=now) == []
+    assert len(first) == 4
+    assert len(second) == 6
+    assert not set(first) & set(second)
+    with factory() as session:
+        by_id = {r.id: r for r in session.execute(select(OutboxMessage)).scalars()}
+    assert sorted(by_id) == sorted(first + second)
+    # Oldest first, and each row leased to its claimer for the destination's lease.
+    order = [by_id[i].created_at for i in first + second]
+    assert order == sorted(order)
+    for ids, who in ((first, "w1"), (second, "w2")):
+        for i in ids:
+            row = by_id[i]
+            assert row.claimed_by == who
+            lease = outbox.lease_seconds(settings, row.destination)
+            assert row.claimed_until is not None
+            assert abs((row.claimed_until - now).total_seconds() - lease) < 1
+    # A lease that ran out (a worker died mid-batch) lets another worker take the rows.
+    later = now + timedelta(seconds=outbox.lease_seconds(settings, "ris") + 1)
+    with factory() as session, session.begin():
+        again = outbox.claim(session, settings, "w4", limit=10, now=later)
+    assert sorted(again) == sorted(first + second)
+
+
+def test_signed_document_is_cached_for_delivery(client: TestClient,
+                                                accounts: dict[str, Account]) -> None:
+    """The document frozen at signing is what a rebuild from the database gives."""
+    report = signed_report(client, accounts)
+    add_addendum(client, accounts, report["id"])
+    app: Any = client.app
+    with app.state.sessionmaker() as session:
+        for version in session.execute(select(ReportVersion).where(
+                ReportVersion.report_id == report["id"])).scalars():
+            cached = payloads.documents.get((report["id"], version.number,
+                                             version.content_hash))
+            assert cached is not None, f"v{version.number} was not cached at signing"
+            rebuilt = reports.document(session, app.state.lifecycle,
+                                       reports.get_report(session, report["id"]),
+                                       version.number)
+            assert rebuilt.content_hash == version.content_hash
+            assert cached == rebuilt
 
 
 def test_backoff_grows_to_a_ceiling() -> None:

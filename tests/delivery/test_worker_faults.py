@@ -18,11 +18,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from reporting.app import create_app
+from reporting.audit import service as audit
+from reporting.audit.models import AuditEvent
 from reporting.core.config import Settings
 from reporting.core.db import transaction
 from reporting.delivery import outbox
 from reporting.delivery.models import DeliveryAttempt, OutboxMessage
-from reporting.delivery.worker import DeliveryWorker
+from reporting.delivery.worker import DeliveryWorker, deliver_batch
+from reporting.hl7.sender import Hl7Connections
 from tests.conftest import Account, _fresh_url, make_settings
 from tests.delivery.flow import add_addendum, make_accounts, signed_report
 from tests.hl7.hl7_peer_control import PeerProcess
@@ -176,6 +179,70 @@ def test_failed_after_max_attempts(sqlite_url: str, tmp_path: Path, peer: PeerPr
         assert len(peer.received()) == 3
 
 
+def test_connection_reused_across_batches_and_renewed_after_peer_restart(
+        sqlite_url: str, tmp_path: Path, peer: PeerProcess, accounts_factory: Any) -> None:
+    settings = _settings(sqlite_url, tmp_path, peer.port, timeout=2.0)
+    dest = settings.destinations[0]
+    app = create_app(settings, start_background=False)
+    factory = app.state.sessionmaker
+
+    def claim_and_deliver(conns: Hl7Connections, expected: int) -> list[str]:
+        with transaction(factory) as session:
+            ids = outbox.claim(session, settings, "t/0", limit=16)
+        assert len(ids) == expected  # one claim takes the whole batch
+        outcomes = deliver_batch(factory, settings, ids, life=app.state.lifecycle,
+                                 policy=FAST, worker="t/0", connections=conns)
+        return [outcomes[i].code for i in ids]
+
+    def attempts(report_id: str) -> list[DeliveryAttempt]:
+        with factory() as session:
+            return list(session.execute(
+                select(DeliveryAttempt).join(OutboxMessage)
+                .where(OutboxMessage.report_id == report_id)
+                .order_by(DeliveryAttempt.at)).scalars())
+
+    with TestClient(app) as client, Hl7Connections() as conns:
+        accounts = accounts_factory(app)
+        first = [signed_report(client, accounts) for _ in range(3)]
+        assert claim_and_deliver(conns, 3) == ["AA", "AA", "AA"]
+        conn = conns.connection(dest)
+        assert (conn.connects, conn.exchanges) == (1, 3), "one connection for the batch"
+
+        # The peer restarts: the closed connection is noticed before writing, so the next
+        # batch goes out on a new connection with no failed try.
+        peer.restart()
+        after = [signed_report(client, accounts) for _ in range(2)]
+        assert claim_and_deliver(conns, 2) == ["AA", "AA"]
+        assert (conn.connects, conn.exchanges) == (2, 2)
+        assert [len(attempts(r["id"])) for r in after] == [1, 1]
+
+        # The peer takes a message on the open connection and hangs up without answering:
+        # it is sent again at once on a new connection, and both tries are recorded.
+        peer.set_mode("drop")
+        dropped = signed_report(client, accounts)
+        assert claim_and_deliver(conns, 1) == ["dropped"]
+        tries = attempts(dropped["id"])
+        assert [(a.verdict, a.code) for a in tries] == [("retry", "dropped")] * 2
+        assert "sent again on a new connection" in tries[0].detail
+        assert conn.connects == 3
+        peer.set_mode("ack")
+        time.sleep(FAST.delay(2) + 0.05)
+        assert claim_and_deliver(conns, 1) == ["AA"]
+        assert [a.code for a in attempts(dropped["id"])] == ["dropped", "dropped", "AA"]
+
+        assert set(statuses(client).values()) == {"delivered"}
+        with factory() as session:
+            assert session.get(OutboxMessage, tries[0].outbox_id).attempts == 3  # type: ignore[union-attr]
+            assert audit.verify_chain(session).ok
+            delivered_events = session.execute(select(AuditEvent.report_id).where(
+                AuditEvent.action == "delivery.delivered")).scalars().all()
+        assert sorted(delivered_events) == sorted(r["id"] for r in [*first, *after, dropped])
+        sent = [msh10(m) for m in peer.received()]
+        control = {r.report_id: r.control_id for r in rows(client)}
+        assert sent.count(control[dropped["id"]]) == 3
+        assert all(sent.count(control[r["id"]]) == 1 for r in [*first, *after])
+
+
 @pytest.fixture
 def pg_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return _fresh_url("postgres", request, tmp_path)
@@ -234,4 +301,6 @@ def test_two_workers_on_postgres_never_send_twice(pg_url: str, tmp_path: Path,
         assert len(ids) == len(set(ids)) == 8
         with app.state.sessionmaker() as session:
             senders = set(session.execute(select(DeliveryAttempt.worker)).scalars())
+            # Batched audit appends from both workers keep one unbroken chain.
+            assert audit.verify_chain(session).ok
         assert {s.split("/")[0] for s in senders} == {"w0", "w1"}
