@@ -302,19 +302,49 @@ def deliver_batch(
     both tries are recorded. Rows not found are left out of the result.
     """
     life = life or reports.Lifecycle()
-    policy = policy or outbox.RetryPolicy()
-    claimed_at = time.monotonic() if claimed_at is None else claimed_at
+    with transaction(factory) as session:
+        jobs = _load(session, settings, life, outbox_ids)
+    return _send_and_record(factory, settings, jobs, policy or outbox.RetryPolicy(), worker,
+                            connections, time.monotonic() if claimed_at is None else claimed_at)
+
+
+def _send_and_record(factory: sessionmaker[Session], settings: Settings, jobs: list[_Job],
+                     policy: outbox.RetryPolicy, worker: str,
+                     connections: Hl7Connections | None,
+                     claimed_at: float) -> dict[str, AttemptOutcome]:
     own = connections is None
     conns = Hl7Connections() if connections is None else connections
     try:
-        with transaction(factory) as session:
-            jobs = _load(session, settings, life, outbox_ids)
         _send(settings, jobs, conns, claimed_at)
     finally:
         if own:
             conns.close()
     _record(factory, jobs, policy, worker)
     return {j.outbox_id: j.outcome for j in jobs}
+
+
+def claim_and_deliver(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    worker: str,
+    *,
+    limit: int,
+    life: reports.Lifecycle | None = None,
+    policy: outbox.RetryPolicy | None = None,
+    connections: Hl7Connections | None = None,
+    on_claimed: Callable[[int], None] | None = None,
+) -> dict[str, AttemptOutcome]:
+    """Claim up to `limit` due rows and read them in one transaction, then deliver them."""
+    life = life or reports.Lifecycle()
+    with transaction(factory) as session:
+        ids = outbox.claim(session, settings, worker, limit=limit)
+        jobs = _load(session, settings, life, ids) if ids else []
+    if on_claimed is not None:
+        on_claimed(len(ids))
+    if not jobs:
+        return {}
+    return _send_and_record(factory, settings, jobs, policy or outbox.RetryPolicy(), worker,
+                            connections, time.monotonic())
 
 
 def deliver(
@@ -412,21 +442,19 @@ class DeliveryWorker:
                  connections: Hl7Connections | None = None) -> int:
         """Claim up to `limit` due rows and deliver them; return how many were claimed."""
         worker = worker or self.name
-        with transaction(self.factory) as session:
-            ids = outbox.claim(session, self.settings, worker, limit=limit)
-        if not ids:
-            return 0
-        claimed_at = time.monotonic()
-        if len(ids) == limit:
-            self._wake.set()  # likely more due: let an idle sender claim the next batch
-        outcomes = deliver_batch(self.factory, self.settings, ids, life=self.life,
-                                 policy=self.policy, worker=worker, connections=connections,
-                                 claimed_at=claimed_at)
-        with self._lock:
-            self.stats.batches += 1
-            self.stats.attempts += len(outcomes)
-            self.stats.delivered += sum(o.ok for o in outcomes.values())
-        return len(ids)
+        def claimed(n: int) -> None:
+            if n == limit:
+                self._wake.set()  # likely more due: let an idle sender claim the next batch
+
+        outcomes = claim_and_deliver(self.factory, self.settings, worker, limit=limit,
+                                     life=self.life, policy=self.policy,
+                                     connections=connections, on_claimed=claimed)
+        if outcomes:
+            with self._lock:
+                self.stats.batches += 1
+                self.stats.attempts += len(outcomes)
+                self.stats.delivered += sum(o.ok for o in outcomes.values())
+        return len(outcomes)
 
     def _loop(self, index: int) -> None:
         worker = f"{self.name}/{index}"
