@@ -195,28 +195,30 @@ def _wall_at(run: DictationRun, audio_s: float) -> float:
     return float(np.interp(audio_s, xs, ys))
 
 
-def _cpu_snapshot(pids: list[int]) -> tuple[float, float, float]:
-    """(wall, busy CPU-seconds of the whole machine, CPU-seconds of `pids`) from /proc."""
+def _cpu_snapshot(pids: list[int]) -> tuple[float, float, float, float]:
+    """(wall, busy CPU-s of the machine, CPU-s of `pids`, CPU-s of `pids[0]`) from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
     fields = Path("/proc/stat").read_text().split("\n")[0].split()[1:]
     values = [int(x) for x in fields]
     busy = sum(values) - values[3] - values[4]  # minus idle and iowait
-    own = 0
+    own = []
     for pid in pids:
         with contextlib.suppress(OSError):
             stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            own += int(stat[11]) + int(stat[12])  # utime, stime
-    return time.monotonic(), busy / tick, own / tick
+            own.append(int(stat[11]) + int(stat[12]))  # utime, stime
+    return time.monotonic(), busy / tick, sum(own) / tick, (own[0] if own else 0) / tick
 
 
-def _cpu_use(before: tuple[float, float, float], after: tuple[float, float, float]
+def _cpu_use(before: tuple[float, ...], after: tuple[float, ...], audio_s: float
              ) -> dict[str, float]:
-    """Cores busy overall, in the server + bench processes, and in everything else."""
+    """Cores busy overall, in the server + bench processes and in everything else; server
+    CPU-seconds per second of streamed audio (less sensitive to other load than latency)."""
     span = after[0] - before[0]
     total = (after[1] - before[1]) / span
     ours = (after[2] - before[2]) / span
     return {"machine_cores_busy": round(total, 2), "server_and_bench_cores": round(ours, 2),
-            "other_processes_cores": round(max(total - ours, 0.0), 2)}
+            "other_processes_cores": round(max(total - ours, 0.0), 2),
+            "server_cpu_s_per_audio_s": round((after[3] - before[3]) / audio_s, 3)}
 
 
 def _pct(values: list[float], q: float) -> float | None:
@@ -434,7 +436,7 @@ async def _run(args: argparse.Namespace, bench: Bench) -> dict[str, Any]:
     cursor = dict.fromkeys(pools, 0)
     per_count: dict[str, Any] = {}
     details: dict[str, Any] = {}
-    pids = [os.getpid(), bench.proc.pid] if bench.proc else [os.getpid()]
+    pids = [bench.proc.pid, os.getpid()] if bench.proc else [os.getpid()]
     for n in streams:
         results: list[StreamResult] = []
         samples: list[dict[str, Any]] = []
@@ -455,7 +457,8 @@ async def _run(args: argparse.Namespace, bench: Bench) -> dict[str, Any]:
                 results.append(_analyse(fixture, pcm, run))
         per_count[str(n)] = _summarise(results, samples)
         per_count[str(n)]["load_average_before"] = load
-        per_count[str(n)]["cpu"] = _cpu_use(cpu_before, _cpu_snapshot(pids))
+        audio_s = sum(len(pcm_cache[r.fixture]) / 32000 + TRAILING_SILENCE_S for r in results)
+        per_count[str(n)]["cpu"] = _cpu_use(cpu_before, _cpu_snapshot(pids), audio_s)
         if args.details:
             details[str(n)] = [
                 {"fixture": r.fixture, "latencies": [round(x, 3) for x in r.latencies],
