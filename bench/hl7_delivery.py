@@ -14,7 +14,9 @@ documents frozen at signing in the worker's cache (one process signs and deliver
 `reporting serve` does); "delivery_drain_cold" does the same on a second backlog after
 emptying the caches, as a worker in another process would find it (every document rebuilt);
 "sustained" signs N reports back to back while the worker runs, and reports/s is N divided
-by the time from the first signature to the last ACK.
+by the time from the first signature to the last ACK; "paced" signs at a fixed rate (one
+signature every 1/rate s, as radiologists' signatures arrive) and reports the latency at that
+rate (back to back, latency is mostly the queue the signer builds ahead of the worker).
 Runs on SQLite (WAL) and on a throwaway PostgreSQL cluster.
 """
 
@@ -128,7 +130,7 @@ def load_average() -> list[float]:
 
 
 def run_backend(name: str, url: str, peer: PeerProcess, data_dir: Path, n_latency: int,
-                n_sustained: int, threads: int, batch: int) -> dict[str, Any]:
+                n_sustained: int, threads: int, batch: int, rate: float) -> dict[str, Any]:
     migrate.upgrade(url)
     settings = Settings(environment="test", data_dir=data_dir, database_url=url,
                         hl7={"listen": ""}, run_workers=False,  # type: ignore[arg-type]
@@ -143,6 +145,7 @@ def run_backend(name: str, url: str, peer: PeerProcess, data_dir: Path, n_latenc
     _, sustained_ids = make_drafts(factory, life, n_sustained, n_latency)
     _, backlog_ids = make_drafts(factory, life, n_sustained, n_latency + n_sustained)
     _, cold_ids = make_drafts(factory, life, n_sustained, n_latency + 2 * n_sustained)
+    _, paced_ids = make_drafts(factory, life, n_sustained, n_latency + 3 * n_sustained)
     load_before = load_average()
     # Cold drain: a backlog signed elsewhere (no cached documents or messages), then delivered.
     for rid in cold_ids:
@@ -177,7 +180,16 @@ def run_backend(name: str, url: str, peer: PeerProcess, data_dir: Path, n_latenc
         sign_seconds = time.perf_counter() - sign_started
         wait_drained(factory, 300)
         elapsed = time.perf_counter() - started
+        paced_started = time.perf_counter()
+        for i, rid in enumerate(paced_ids):
+            delay = paced_started + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            sign(factory, life, user_id, rid)
+        paced_sign_seconds = time.perf_counter() - paced_started
+        wait_drained(factory, 300)
     sustained = latencies(factory, sustained_ids)
+    paced = latencies(factory, paced_ids)
     engine.dispose()
     return {
         "backend": name,
@@ -197,6 +209,11 @@ def run_backend(name: str, url: str, peer: PeerProcess, data_dir: Path, n_latenc
                           n_sustained / sign_seconds, 1),
                       "p50_ms": round(statistics.median(sustained), 1),
                       "p95_ms": round(percentile(sustained, 0.95), 1)},
+        "paced": {"reports": len(paced), "offered_per_second": rate,
+                  "signed_per_second": round(n_sustained / paced_sign_seconds, 1),
+                  "p50_ms": round(statistics.median(paced), 1),
+                  "p95_ms": round(percentile(paced, 0.95), 1),
+                  "max_ms": round(max(paced), 1)},
     }
 
 
@@ -206,6 +223,8 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=600, help="sustained-phase reports")
     parser.add_argument("--threads", type=int, default=4, help="worker sender threads")
     parser.add_argument("--batch", type=int, default=16, help="rows per claim")
+    parser.add_argument("--rate", type=float, default=40.0,
+                        help="signatures per second in the paced phase")
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
     results = []
@@ -218,17 +237,17 @@ def main() -> None:
             for backend in args.backends.split(","):
                 if backend == "sqlite":
                     url = f"sqlite:///{work / 'bench.db'}"
-                    results.append(run_backend("sqlite", url, peer, work / "sqlite",
-                                               args.latency_reports, args.reports, args.threads,
-                                               args.batch))
+                    results.append(run_backend(
+                        "sqlite", url, peer, work / "sqlite", args.latency_reports, args.reports,
+                        args.threads, args.batch, args.rate))
                 else:
                     cluster = PostgresCluster().start()
                     try:
                         cluster.execute("CREATE DATABASE bench")
                         results.append(run_backend(
                             "postgresql", cluster.sqlalchemy_url("bench"), peer, work / "pg",
-                            args.latency_reports, args.reports, args.threads,
-                                               args.batch))
+                            args.latency_reports, args.reports, args.threads, args.batch,
+                            args.rate))
                     finally:
                         cluster.stop()
         finally:

@@ -276,13 +276,14 @@ def _record(factory: sessionmaker[Session], jobs: Sequence[_Job], policy: outbox
                     outcome="success" if row.status == "delivered" else "failure",
                     detail=f"{row.destination} v{row.report_version} {row.kind}: "
                            f"{outcome.code}"))
-        audit.record_many(session, entries)
         if delivered_reports and session.execute(
             select(OutboxMessage.id).where(OutboxMessage.report_id.in_(delivered_reports),
                                            OutboxMessage.status.in_(SENDABLE)).limit(1)
         ).first() is not None:
             # A later version of a delivered report may have been waiting for it.
             outbox.wake_after_commit(session)
+        # Last, right before the commit: on PostgreSQL the chain lock is held until then.
+        audit.record_many(session, entries)
 
 
 def deliver_batch(
