@@ -348,11 +348,15 @@ class MllpConnection:
         """True while the open socket has nothing to read: no close, reset or stray bytes."""
         if self._sock is None:
             return False
+        # Between exchanges the peer owes us nothing: readable means closed or out of step.
         try:
+            if hasattr(select, "poll"):  # no FD_SETSIZE limit, unlike select()
+                poller = select.poll()
+                poller.register(self._sock, select.POLLIN | select.POLLERR | select.POLLHUP)
+                return not poller.poll(0)
             readable, _, _ = select.select([self._sock], [], [], 0)
         except (OSError, ValueError):
             return False
-        # Between exchanges the peer owes us nothing: readable means closed or out of step.
         return not readable
 
     def exchange(self, message: str | bytes) -> bytes:
