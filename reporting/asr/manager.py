@@ -31,7 +31,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -382,9 +382,13 @@ class AsrManager:
                 if not req.future.set_running_or_notify_cancel():
                     continue
                 self._in_flight += 1
+                options = req.options
+                if options.beam_size > 1 and self._backlog():
+                    # Others are waiting: greedy keeps every session's finals moving.
+                    options = replace(options, beam_size=1)
             try:
                 result = decoder.decode(
-                    req.audio, prompt=req.prompt, hotwords=req.hotwords, options=req.options
+                    req.audio, prompt=req.prompt, hotwords=req.hotwords, options=options
                 )
             except BaseException as exc:  # delivered to the awaiting session, never lost
                 log.exception("decode failed for session %s", req.session_id)
@@ -398,6 +402,15 @@ class AsrManager:
             finally:
                 with self._cond:
                     self._in_flight -= 1
+
+    def _backlog(self) -> bool:
+        """Whether any final is still queued (lock held)."""
+        return any(q.finals for q in self._queues.values())
+
+    def busy(self) -> bool:
+        """True while finals wait for the decoder: partials should hold back."""
+        with self._cond:
+            return self._backlog()
 
     def stats(self) -> AsrStats:
         """Snapshot of queue depth, lag and throughput."""

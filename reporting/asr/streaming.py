@@ -424,7 +424,9 @@ class StreamingRecognizer:
                 return start, end, True
             return None
         end = self._received
-        if end - max(self._last_partial_end, start) >= self.partial_interval:
+        # Under load partials back off: finals first, and fewer partials per session.
+        interval = self.partial_interval * max(1.0, self.manager.active_sessions / 2)
+        if end - max(self._last_partial_end, start) >= interval and not self.manager.busy():
             return start, end, False
         return None
 

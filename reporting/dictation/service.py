@@ -160,7 +160,7 @@ def apply_final(
     """A final from the recognizer: a voice command, or text for the current field."""
     with transaction(factory) as session:
         user, report = _editable_report(session, user_id, report_id)
-        heard = drop_echo(heard.strip(), prompt)
+        heard = _without_echo(heard.strip(), prompt, end - start)
         command = voice.parse_command(heard, field_names=field_names(report))
         if command is not None:
             outcome = _apply_command(session, library, report, user, command)
@@ -203,6 +203,23 @@ def apply_button(
             _record(session, session_id, outcome.field or report.current_field,
                     f"[button] {command.name}", outcome.inserted, "command", 0.0, 0.0)
         return outcome
+
+
+ECHO_WORDS_PER_SECOND = 3.5
+"""Faster than anyone dictates: text beyond this rate is the prompt echoed back."""
+
+
+def _without_echo(heard: str, prompt: str, seconds: float) -> str:
+    """Drop a repeat of the prompt's last sentences only when the audio cannot hold it.
+
+    A radiologist may legitimately say again a sentence already in the field
+    (a template's normal text, say); only an implausibly fast utterance is taken
+    for Whisper echoing its prompt.
+    """
+    cleaned = drop_echo(heard, prompt)
+    if cleaned != heard and len(heard.split()) / max(seconds, 0.1) <= ECHO_WORDS_PER_SECOND:
+        return heard
+    return cleaned
 
 
 def _fill_selected(text: str, target: str, selected: tuple[str, Span] | None,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -87,15 +88,19 @@ async def test_two_sessions_decode_concurrently_without_mixing(asr_manager: AsrM
     a, _ = load_fixture("cxr_cardiomegaly")
     b, _ = load_fixture("mr_knee")
     a, b = a[: 5 * SR], b[: 5 * SR]
-    alone_a = asr_manager.decoder.decode(a, options=asr_manager.final_options).text
-    alone_b = asr_manager.decoder.decode(b, options=asr_manager.final_options).text
+    # Under a backlog finals may fall back to greedy: either decode is this audio's own.
+    greedy = replace(asr_manager.final_options, beam_size=1)
+    alone_a = {asr_manager.decoder.decode(a, options=o).text
+               for o in (asr_manager.final_options, greedy)}
+    alone_b = {asr_manager.decoder.decode(b, options=o).text
+               for o in (asr_manager.final_options, greedy)}
     ra, rb = await asyncio.gather(
         asr_manager.decode(a, session_id="sess-a"), asr_manager.decode(b, session_id="sess-b")
     )
     assert ra is not None
     assert rb is not None
-    assert ra.text == alone_a
-    assert rb.text == alone_b
+    assert ra.text in alone_a
+    assert rb.text in alone_b
     assert ra.text != rb.text
 
 

@@ -99,3 +99,25 @@ def test_personal_vocabulary_is_learned_from_edits_and_applied(live: Live) -> No
     gone = live.client.delete(f"/api/vocabulary/{learned[0]['id']}", headers=live.doc.headers)
     assert gone.status_code == 204
     assert live.client.get("/api/vocabulary", headers=live.doc.headers).json() == []
+
+
+def test_a_repeated_sentence_is_kept_but_a_prompt_echo_is_dropped(live: Live) -> None:
+    app = live.client.app  # type: ignore[attr-defined]
+    factory = app.state.sessionmaker
+    with factory() as session:
+        row = DictationSession(report_id=live.report["id"], user_id=live.doc.user.id)
+        session.add(row)
+        session.commit()
+        session_id = row.id
+    kwargs = {"session_id": session_id, "user_id": live.doc.user.id,
+              "report_id": live.report["id"]}
+    prompt = "Heart size is normal. No pleural effusion."
+    # Said again on purpose, at a normal speaking rate: kept.
+    kept = dictation.apply_final(factory, app.state.templates, heard="No pleural effusion.",
+                                 start=0.0, end=1.6, prompt=prompt, **kwargs)
+    assert kept.inserted == "No pleural effusion."
+    # Ten words in one second: the prompt echoed in front of the real speech.
+    echoed = dictation.apply_final(
+        factory, app.state.templates, heard="No pleural effusion. Stable mild cardiomegaly.",
+        start=2.0, end=3.0, prompt=prompt, **kwargs)
+    assert echoed.inserted == "Stable mild cardiomegaly."
