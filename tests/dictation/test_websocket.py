@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 from starlette.testclient import WebSocketTestSession
@@ -163,24 +164,66 @@ def test_silence_and_noise_produce_no_text(live: Live) -> None:
     assert live.get(live.report["id"])["fields"]["impression"] == before
 
 
-def test_dropped_socket_loses_no_finals(live: Live) -> None:
-    entry = fixture("cxr_cardiomegaly")
-    with live.client.websocket_connect(url(live)) as ws:
-        start(ws, live.report["id"], field="findings")
-        stream(ws, pcm16("cxr_cardiomegaly"))
-        # The client vanishes without `stop`: the server still transcribes what it got.
-    deadline = time.monotonic() + 150  # generous: CI machines may be busy
-    while time.monotonic() < deadline:
-        saved = live.get(live.report["id"])["fields"]["findings"]
-        if "spine" in saved.lower():
-            break
-        time.sleep(0.5)
-    assert wer(entry["text"], saved) <= 0.25, saved
-    with live.client.websocket_connect(url(live)) as ws:
-        report = start(ws, live.report["id"])["report"]
-        assert report["fields"]["findings"] == saved, "a reconnect shows the saved report"
-        ws.send_json({"type": "stop"})
-        receive_until(ws, "stopped")
+def test_dropped_socket_loses_no_finals(tmp_path: Path, shared_asr: Any) -> None:
+    """A real server and a real TCP connection cut without `stop`: every final is saved."""
+    import asyncio
+
+    import httpx
+    import websockets
+
+    from tests.web.server import PASSWORDS, start_server
+
+    server = start_server(tmp_path, run_workers=False,
+                          asr={"model": "tiny.en", "preload": False})
+    server.app.state.asr = shared_asr  # one model for the whole test session
+    server.app.state.owns_asr = False
+    try:
+        base = server.url
+        token = httpx.post(f"{base}/api/auth/token", data={
+            "username": "drokafor", "password": PASSWORDS["drokafor"]}).json()["access_token"]
+        h = {"Authorization": f"Bearer {token}"}
+        study = next(s for s in httpx.get(f"{base}/api/worklist", headers=h).json()
+                     if s["modality"] == "CR")
+        report = httpx.post(f"{base}/api/reports", json={"study_id": study["id"]},
+                            headers=h).json()
+        entry = fixture("cxr_cardiomegaly")
+        audio = pcm16("cxr_cardiomegaly")
+
+        async def dictate_then_vanish() -> None:
+            ws_url = base.replace("http", "ws") + f"/ws/dictation?token={token}"
+            ws = await websockets.connect(ws_url)
+            await ws.send(json.dumps({"type": "start", "report_id": report["id"],
+                                      "field": "findings"}))
+            while json.loads(await ws.recv())["type"] != "ready":
+                pass
+            for i in range(0, len(audio), CHUNK):
+                await ws.send(audio[i:i + CHUNK])
+            ws.transport.abort()  # the network drops: no close frame, no `stop`
+
+        asyncio.run(dictate_then_vanish())
+        deadline = time.monotonic() + 150  # generous: CI machines may be busy
+        saved = ""
+        while time.monotonic() < deadline:
+            saved = httpx.get(f"{base}/api/reports/{report['id']}",
+                              headers=h).json()["fields"]["findings"]
+            if "spine" in saved.lower():
+                break
+            time.sleep(0.5)
+        assert wer(entry["text"], saved) <= 0.25, saved
+
+        async def reconnect() -> dict[str, Any]:
+            ws_url = base.replace("http", "ws") + f"/ws/dictation?token={token}"
+            async with websockets.connect(ws_url) as ws:
+                await ws.send(json.dumps({"type": "start", "report_id": report["id"]}))
+                while True:
+                    message = json.loads(await ws.recv())
+                    if message["type"] == "report":
+                        return message
+
+        assert asyncio.run(reconnect())["fields"]["findings"] == saved, \
+            "a reconnect shows the saved report"
+    finally:
+        server.stop()
 
 
 def test_two_sessions_at_once_do_not_mix(live: Live, accounts_sqlite: dict) -> None:
