@@ -198,6 +198,9 @@ def test_dropped_socket_loses_no_finals(tmp_path: Path, shared_asr: Any) -> None
                 pass
             for i in range(0, len(audio), CHUNK):
                 await ws.send(audio[i:i + CHUNK])
+            while ws.transport.get_write_buffer_size():  # everything is on the wire
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.3)
             ws.transport.abort()  # the network drops: no close frame, no `stop`
 
         asyncio.run(dictate_then_vanish())
@@ -210,6 +213,18 @@ def test_dropped_socket_loses_no_finals(tmp_path: Path, shared_asr: Any) -> None
                 break
             time.sleep(0.5)
         assert wer(entry["text"], saved) <= 0.25, saved
+        from sqlalchemy import select
+
+        from reporting.dictation.models import DictationSession
+
+        while time.monotonic() < deadline:
+            with server.app.state.sessionmaker() as session:
+                row = session.execute(select(DictationSession)).scalar_one()
+            if row.status != "open":
+                break
+            time.sleep(0.2)
+        assert row.status == "interrupted"
+        assert abs(row.audio_seconds - len(audio) / 32000) < 0.01, "all audio was received"
 
         async def reconnect() -> dict[str, Any]:
             ws_url = base.replace("http", "ws") + f"/ws/dictation?token={token}"
