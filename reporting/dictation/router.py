@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from reporting.api.deps import CommitRoute, SessionDep, actor_of, require
 from reporting.asr.manager import AsrManager
-from reporting.asr.pipeline import to_report_text
+from reporting.asr.pipeline import transcribe_pipeline
 from reporting.audit import service as audit
 from reporting.auth import service as auth
 from reporting.auth.models import User
@@ -94,21 +94,12 @@ async def transcribe(
 
 def transcribe_path(manager: AsrManager, path: Path, *, field: str | None = None,
                     modality: str | None = None) -> dict[str, Any]:
-    """Whole-file recognition through the shared manager, as report text."""
-    from reporting.asr.correction import correct
-    from reporting.asr.vocabulary import build_prompt
-
+    """Whole-file recognition with the benchmarked radiology pipeline, as report text."""
     manager.load()
-    transcript = manager.transcribe_file(path, prompt=build_prompt(field, modality))
-    text = ""
-    segments = []
-    for seg in transcript.segments:
-        corrected = correct(seg.text).text
-        before = text
-        text = to_report_text(corrected, text)
-        segments.append({"start": round(seg.start, 3), "end": round(seg.end, 3),
-                         "text": text[len(before):].strip()})
-    return {"text": text, "segments": segments, "duration": round(transcript.duration, 3),
+    result = transcribe_pipeline(path, decoder=manager.decoder, field=field, modality=modality)
+    segments = [{"start": round(seg.start, 3), "end": round(seg.end, 3), "text": seg.text}
+                for seg in result.segments]
+    return {"text": result.text, "segments": segments, "duration": round(result.duration, 3),
             "model": manager.model_name}
 
 
