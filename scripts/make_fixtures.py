@@ -332,6 +332,98 @@ def fixtures() -> list[Fixture]:
         "The splenic and portal veins are patent.",
     ], split="heldout", tags=["ct", "abdomen"], length_scale=1.0)
 
+    # ---- held-out 2: written after the third tuning round, before any further tuning;
+    # measured only (never tuned on, per-fixture errors not inspected while tuning) ----
+    add("h2_ct_chest_ild", "CT", [
+        "Subpleural reticulation and traction bronchiectasis predominate in the lower lobes.",
+        "There is honeycombing at both lung bases.",
+        "The findings suggest a usual interstitial pneumonia pattern.",
+        "No pleural effusion.",
+    ], split="heldout2", tags=["ct", "chest"], length_scale=1.0)
+    add("h2_mr_cspine", "MR", [
+        ("At C five C six, there is a disc osteophyte complex with moderate central canal "
+         "stenosis.",
+         "At C5-C6, there is a disc osteophyte complex with moderate central canal stenosis."),
+        "There is mild cord flattening without abnormal cord signal.",
+        ("Severe right neural foraminal narrowing at C six C seven.",
+         "Severe right neural foraminal narrowing at C6-C7."),
+    ], split="heldout2", tags=["mr", "spine", "numbers", "fast"], length_scale=0.88)
+    add("h2_us_gallbladder", "US", [
+        ("The gallbladder wall is thickened to five millimeters.",
+         "The gallbladder wall is thickened to 5 mm."),
+        "There is a positive sonographic Murphy sign.",
+        "Findings are concerning for acute calculous cholecystitis.",
+    ], split="heldout2", tags=["us", "abdomen", "numbers", "slow"], length_scale=1.15)
+    add("h2_ct_ureteral_stone", "CT", [
+        ("A seven millimeter obstructing calculus at the right ureterovesical junction.",
+         "A 7 mm obstructing calculus at the right ureterovesical junction."),
+        "Mild right hydroureteronephrosis and perinephric stranding.",
+        "The left kidney is unremarkable.",
+    ], split="heldout2", tags=["ct", "genitourinary", "numbers"], length_scale=1.0)
+    add("h2_mr_ankle_noisy", "MR", [
+        "Complete tear of the anterior talofibular ligament.",
+        "The calcaneofibular ligament is thickened but intact.",
+        "Small tibiotalar joint effusion.",
+        "Osteochondral lesion of the medial talar dome without a displaced fragment.",
+    ], split="heldout2", tags=["mr", "msk", "noise"], snr_db=18.0, length_scale=1.0)
+    add("h2_ct_head_subdural", "CT", [
+        ("Acute subdural hematoma along the left cerebral convexity measuring eight "
+         "millimeters in thickness.",
+         "Acute subdural hematoma along the left cerebral convexity measuring 8 mm in "
+         "thickness."),
+        "There is effacement of the adjacent sulci.",
+        "The basal cisterns are patent.",
+        "No skull fracture.",
+    ], split="heldout2", tags=["ct", "neuro", "numbers", "fast"], length_scale=0.87)
+    add("h2_us_pelvis", "US", [
+        ("The uterus is anteverted and measures nine by four by five centimeters.",
+         "The uterus is anteverted and measures 9 x 4 x 5 cm."),
+        "The endometrial stripe is thin.",
+        "Both ovaries are normal in appearance with preserved arterial and venous flow.",
+        "No free fluid in the pelvis.",
+    ], split="heldout2", tags=["us", "pelvis", "numbers"], length_scale=1.0)
+    add("h2_ct_colitis_punct", "CT", [
+        ("Circumferential wall thickening of the descending and sigmoid colon comma with "
+         "pericolonic inflammatory change period",
+         "Circumferential wall thickening of the descending and sigmoid colon, with "
+         "pericolonic inflammatory change."),
+        ("No pneumatosis or portal venous gas period", "No pneumatosis or portal venous gas."),
+        ("Findings may reflect infectious or inflammatory colitis period",
+         "Findings may reflect infectious or inflammatory colitis."),
+    ], split="heldout2", tags=["ct", "abdomen", "spoken-punctuation"], length_scale=1.05)
+    add("h2_mr_brain_demyelination", "MR", [
+        ("Multiple ovoid T two hyperintense lesions oriented perpendicular to the lateral "
+         "ventricles.",
+         "Multiple ovoid T2 hyperintense lesions oriented perpendicular to the lateral "
+         "ventricles."),
+        "Two of the lesions demonstrate enhancement, indicating active demyelination.",
+        "The corpus callosum is also involved.",
+    ], split="heldout2", tags=["mr", "neuro"], length_scale=1.0)
+    add("h2_xr_foot", "CR", [
+        "There is a transverse fracture through the base of the fifth metatarsal.",
+        "Alignment is maintained.",
+        "Mild hallux valgus deformity.",
+        "Plantar calcaneal enthesophyte.",
+    ], split="heldout2", tags=["msk"], length_scale=0.95)
+    add("h2_cta_aorta_slow", "CT", [
+        ("The infrarenal abdominal aorta is aneurysmal, measuring four point eight "
+         "centimeters in maximal diameter.",
+         "The infrarenal abdominal aorta is aneurysmal, measuring 4.8 cm in maximal "
+         "diameter."),
+        "There is eccentric mural thrombus without evidence of rupture.",
+        "The common iliac arteries are ectatic.",
+    ], split="heldout2", tags=["ct", "vascular", "numbers", "slow"], length_scale=1.2)
+    add("h2_ct_abdomen_long", "CT", [
+        "The liver is shrunken with a nodular contour.",
+        "Several hypodense hepatic lesions are too small to characterize.",
+        "The main portal vein is patent.",
+        "Esophageal and perigastric varices are present.",
+        "Moderate ascites throughout the abdomen and pelvis.",
+        "The pancreas enhances normally.",
+        "Bilateral simple renal cysts.",
+        "No retroperitoneal lymphadenopathy.",
+    ], split="heldout2", tags=["ct", "abdomen", "long"], length_scale=1.0, pause=(0.8, 1.2))
+
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
                        lead_silence=32.0, trail_silence=0.0))
