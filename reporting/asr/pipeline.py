@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reporting.asr.correction import correct
-from reporting.asr.decoder import SAMPLE_RATE, DecodeOptions, WhisperDecoder
+from reporting.asr.decoder import SAMPLE_RATE, DecodeOptions, Transcript, WhisperDecoder
+from reporting.asr.rescoring import LM_WEIGHT, NUM_HYPOTHESES, decode_rescored
 from reporting.asr.vocabulary import Lexicon, build_prompt, load_lexicon, section_terms
 
 if TYPE_CHECKING:
@@ -193,8 +194,16 @@ def transcribe_pipeline(
     written: bool = True,
     options: DecodeOptions | None = None,
     use_hotwords: bool = False,
+    num_hypotheses: int = NUM_HYPOTHESES,
+    lm_weight: float = LM_WEIGHT,
 ) -> PipelineResult:
-    """Recognise a whole recording as radiology report text (prompted decode + correction)."""
+    """Recognise a whole recording as radiology report text (prompted decode + correction).
+
+    With `num_hypotheses` > 1 and correction on, each chunk's beam hypotheses are re-ranked
+    with the radiology language model (`reporting.asr.rescoring`); 1 keeps Whisper's choice.
+    """
+    if num_hypotheses < 1:
+        raise ValueError("num_hypotheses must be at least 1")
     if decoder is None:
         if model is None:
             raise ValueError("decoder or model is required")
@@ -208,18 +217,26 @@ def transcribe_pipeline(
     changes: list[tuple[str, str]] = []
     options = options or PIPELINE_OPTIONS
     hotwords = ", ".join(section_terms(field, modality, limit=30)) if use_hotwords else None
+    rescoring = use_correction and num_hypotheses > 1 and lm_weight > 0
+
+    def decode(samples: np.ndarray, prompt: str, preceding: str) -> Transcript:
+        if not rescoring:
+            return decoder.decode(samples, prompt=prompt, hotwords=hotwords, options=options)
+        return decode_rescored(decoder, samples, prompt=prompt, hotwords=hotwords,
+                               options=options, num_hypotheses=num_hypotheses,
+                               lm_weight=lm_weight, lexicon=lexicon,
+                               personal_rules=personal_rules, preceding=preceding)
+
     queue = speech_chunks(audio)
     while queue:
         chunk = queue.pop(0)
         context = f"{prior_text} {text}".strip()
         prompt = build_prompt(field, modality, context, extra_terms) if use_prompt else ""
-        result = decoder.decode(audio[chunk.start:chunk.end], prompt=prompt,
-                                hotwords=hotwords, options=options)
+        result = decode(audio[chunk.start:chunk.end], prompt, text)
         raw = drop_echo(result.text.strip(), context)
         if context and use_prompt and len(raw.split()) > MAX_WORDS_PER_SPEECH_S * chunk.speech_s:
             seeds_only = build_prompt(field, modality, "", extra_terms)
-            result = decoder.decode(audio[chunk.start:chunk.end], prompt=seeds_only,
-                                    hotwords=hotwords, options=options)
+            result = decode(audio[chunk.start:chunk.end], seeds_only, text)
             raw = drop_echo(result.text.strip(), context)
         if looks_truncated(raw, chunk):
             queue[:0] = [SpeechChunk(s, e, ((s, e),)) for s, e in chunk.parts]

@@ -1,0 +1,283 @@
+"""N-best rescoring: Whisper's beam hypotheses re-ranked with the radiology language model.
+
+Whisper's beam often holds the radiology reading ("cirrhotic liver", "in the
+soft tissues") a little below an ordinary-English one ("sclerotic liver", "and
+the soft tissues"). `decode_nbest` runs one beam search that returns several
+hypotheses (CTranslate2 `generate(..., num_hypotheses=N, return_scores=True)`)
+with the same encoder window, prompt and hallucination guards as
+`WhisperDecoder.decode`; `rescore` corrects each hypothesis against the lexicon
+(`reporting.asr.correction.correct`), writes it in report form and picks the one
+with the best acoustic score + `lm_weight` x radiology LM score. Both scores are
+length-normalised (per token and per word, scaled to the top hypothesis' length),
+so neither favours dropping words. `decode_rescored` does both and returns a
+`Transcript`, a drop-in for `WhisperDecoder.decode`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from reporting.asr.decoder import (
+    COMPRESSION_RATIO_THRESHOLD,
+    LOGPROB_THRESHOLD,
+    MAX_WINDOW_S,
+    NO_SPEECH_THRESHOLD,
+    QUIET_RMS,
+    SAMPLE_RATE,
+    DecodeOptions,
+    Segment,
+    Transcript,
+    WhisperDecoder,
+    collapse_loops,
+    compression_ratio,
+    is_silence_phrase,
+    rms,
+    window_for,
+)
+
+if TYPE_CHECKING:
+    from reporting.asr.language_model import RadiologyLM
+    from reporting.asr.vocabulary import Lexicon
+
+NUM_HYPOTHESES = 5
+"""Hypotheses kept from a beam of 5 (the whole-file beam)."""
+LM_WEIGHT = 0.3
+"""Weight of the LM score (natural-log units, like the acoustic score) in the total.
+Tuned on the dev split only."""
+MAX_WORD_DIFF = 2
+"""Hypotheses whose word count differs from the top one's by more than this (or by more
+than 10%) are not considered: the LM must pick between readings, not between lengths."""
+_MAX_PROMPT_TOKENS = 223
+_MAX_HOTWORD_TOKENS = 120
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One beam hypothesis: raw text, acoustic score and, once rescored, LM and total scores."""
+
+    text: str
+    tokens: int
+    acoustic: float
+    """Mean log-probability per token (natural log, CTranslate2's length-normalised score)."""
+    rank: int = 0
+    """Position in the beam (0 = Whisper's own choice)."""
+    corrected: str = ""
+    """Text after lexicon/context correction (what rescoring scored)."""
+    lm: float = 0.0
+    """Mean log10 LM probability per word of the corrected, written text."""
+    total: float = 0.0
+
+
+@dataclass(frozen=True)
+class NBest:
+    """The hypotheses of one decode, best acoustic first, with the guard's view of the top."""
+
+    hypotheses: list[Hypothesis]
+    duration: float
+    window_s: float
+    no_speech_prob: float
+    decode_seconds: float
+    dropped: str | None = None
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def prompt_tokens(decoder: WhisperDecoder, prompt: str, hotwords: str | None = None, *,
+                  timestamps: bool = False) -> list[int]:
+    """Whisper prompt tokens: <|startofprev|> hotwords + prompt tail, then the SOT sequence."""
+    tok = decoder.tokenizer
+    hot: list[int] = []
+    if hotwords and hotwords.strip():
+        hot = tok.encode(" " + hotwords.strip())[:_MAX_HOTWORD_TOKENS]
+    previous: list[int] = []
+    if prompt and prompt.strip():
+        budget = _MAX_PROMPT_TOKENS - len(hot)
+        previous = tok.encode(" " + prompt.strip())[-budget:] if budget > 0 else []
+    tokens: list[int] = []
+    if hot or previous:
+        tokens.append(tok.sot_prev)
+        tokens.extend(hot)
+        tokens.extend(previous)
+    tokens.extend(tok.sot_sequence)
+    if not timestamps:
+        tokens.append(tok.no_timestamps)
+    return tokens
+
+
+_SUPPRESS_CACHE: dict[int, tuple[object, list[int]]] = {}
+
+
+def suppressed_tokens(decoder: WhisperDecoder) -> list[int]:
+    """Whisper's default suppressed tokens (`suppress_tokens=[-1]`) for the decoder's tokenizer."""
+    cached = _SUPPRESS_CACHE.get(id(decoder.tokenizer))
+    if cached is not None and cached[0] is decoder.tokenizer:
+        return cached[1]
+    from faster_whisper.transcribe import get_suppressed_tokens
+
+    tokens = list(get_suppressed_tokens(decoder.tokenizer, [-1]))
+    _SUPPRESS_CACHE[id(decoder.tokenizer)] = (decoder.tokenizer, tokens)
+    return tokens
+
+
+def guard(raw: str, *, level: float, no_speech: float, avg_logprob: float, n_tokens: int,
+          max_new: int) -> tuple[str, str | None]:
+    """The decoder's hallucination guards on one hypothesis: (kept text, drop reason)."""
+    if not raw:
+        return "", None
+    if no_speech > NO_SPEECH_THRESHOLD and avg_logprob < LOGPROB_THRESHOLD:
+        return "", "no_speech"
+    if is_silence_phrase(raw) and (level < 0.02 or no_speech > 0.2 or avg_logprob < -0.7):
+        return "", "silence_phrase"
+    text, looped = collapse_loops(raw)
+    if looped and (compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD or not text):
+        return "", "repetition"
+    if not looped and compression_ratio(raw) > COMPRESSION_RATIO_THRESHOLD:
+        return "", "repetition"
+    if n_tokens >= max_new and looped:
+        return "", "repetition"
+    if avg_logprob < -1.5:
+        return "", "low_confidence"
+    return text, None
+
+
+def decode_nbest(decoder: WhisperDecoder, audio: np.ndarray, *, prompt: str = "",
+                 hotwords: str | None = None, options: DecodeOptions | None = None,
+                 num_hypotheses: int = NUM_HYPOTHESES) -> NBest:
+    """One beam search returning up to `num_hypotheses` guarded hypotheses for <= 30 s."""
+    opts = options or DecodeOptions(beam_size=5)
+    if num_hypotheses < 1:
+        raise ValueError("num_hypotheses must be at least 1")
+    audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+    duration = audio.size / SAMPLE_RATE
+    if duration > MAX_WINDOW_S:
+        raise ValueError(f"audio is {duration:.1f} s; split it below {MAX_WINDOW_S:.0f} s")
+    level = rms(audio)
+    if duration < 0.1 or level < QUIET_RMS:
+        return NBest([], duration, 0.0, 0.0, 0.0, "silence")
+    started = time.perf_counter()
+    window = window_for(duration, opts)
+    encoder_output = decoder.model.encode(decoder.features(audio, window))
+    tokens_in = prompt_tokens(decoder, prompt, hotwords, timestamps=opts.timestamps)
+    max_new = min(decoder.model.max_length - len(tokens_in) - 1, int(duration * 12) + 16)
+    beam = max(1, opts.beam_size, num_hypotheses)
+    result = decoder.model.model.generate(
+        encoder_output, [tokens_in], beam_size=beam, num_hypotheses=min(num_hypotheses, beam),
+        patience=1.0, length_penalty=1.0, max_length=len(tokens_in) + max_new,
+        return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+        suppress_tokens=suppressed_tokens(decoder),
+        max_initial_timestamp_index=50,
+    )[0]
+    eot = decoder.tokenizer.eot
+    no_speech = float(result.no_speech_prob)
+    hyps: list[Hypothesis] = []
+    dropped: str | None = None
+    for rank, (ids, score) in enumerate(zip(result.sequences_ids, result.scores, strict=True)):
+        ids = [t for t in ids if t < eot]
+        raw = decoder.tokenizer.decode(ids).strip()
+        avg = float(score) * len(ids) / (len(ids) + 1)
+        text, why = guard(raw, level=level, no_speech=no_speech, avg_logprob=avg,
+                          n_tokens=len(ids), max_new=max_new)
+        if rank == 0:
+            dropped = why
+            if why is not None:
+                break  # the top hypothesis decides whether anything was said
+        if text and why is None:
+            hyps.append(Hypothesis(text, len(ids), avg, rank))
+    elapsed = time.perf_counter() - started
+    if dropped is not None:
+        hyps = []
+    return NBest(hyps, duration, window, no_speech, elapsed, dropped)
+
+
+def lm_score(text: str, lm: RadiologyLM) -> tuple[float, int]:
+    """(log10 probability, word count) of report text, sentence by sentence."""
+    from reporting.asr.language_model import sentences
+
+    total = 0.0
+    words = 0
+    for sent in sentences(text):
+        total += lm.sentence_logprob(sent)
+        words += len(sent)
+    return total, words
+
+
+def rescore(hypotheses: Sequence[Hypothesis], *, lm: RadiologyLM | None = None,
+            lexicon: Lexicon | None = None, personal_rules: Mapping[str, str] | None = None,
+            lm_weight: float = LM_WEIGHT, preceding: str = "") -> list[Hypothesis]:
+    """Hypotheses with corrected text and scores, best total first (beam order on ties)."""
+    from reporting.asr.correction import correct
+    from reporting.asr.language_model import load_language_model
+    from reporting.dictation.text import to_written
+
+    if lm_weight < 0:
+        raise ValueError("lm_weight must not be negative")
+    if not hypotheses:
+        return []
+    lm = lm or load_language_model()
+    top = min(hypotheses, key=lambda h: h.rank)
+    top_words = max(1, len(top.text.split()))
+    allowed = max(MAX_WORD_DIFF, int(0.1 * top_words))
+    scored: list[Hypothesis] = []
+    seen: dict[str, Hypothesis] = {}
+    for hyp in sorted(hypotheses, key=lambda h: h.rank):
+        if hyp.rank != top.rank and abs(len(hyp.text.split()) - top_words) > allowed:
+            continue
+        fixed = correct(hyp.text, lexicon=lexicon, personal_rules=personal_rules,
+                        lm=lm).text
+        if fixed in seen:
+            continue  # a lower-ranked spelling of the same corrected text adds nothing
+        log10, n_words = lm_score(to_written(fixed, preceding=preceding), lm)
+        per_word = log10 / max(1, n_words)
+        # Both scores scaled to the top hypothesis' length: natural-log units.
+        total = hyp.acoustic * max(1, top.tokens) + lm_weight * math.log(10) * per_word * (
+            top_words)
+        rescored = replace(hyp, corrected=fixed, lm=per_word, total=total)
+        seen[fixed] = rescored
+        scored.append(rescored)
+    return sorted(scored, key=lambda h: (-h.total, h.rank))
+
+
+def decode_rescored(decoder: WhisperDecoder, audio: np.ndarray, *, prompt: str = "",
+                    hotwords: str | None = None, options: DecodeOptions | None = None,
+                    num_hypotheses: int = NUM_HYPOTHESES, lm_weight: float = LM_WEIGHT,
+                    lm: RadiologyLM | None = None, lexicon: Lexicon | None = None,
+                    personal_rules: Mapping[str, str] | None = None,
+                    preceding: str = "") -> Transcript:
+    """`WhisperDecoder.decode` with N-best LM rescoring: the text is the chosen raw hypothesis."""
+    opts = options or DecodeOptions(beam_size=5)
+    nbest = decode_nbest(decoder, audio, prompt=prompt, hotwords=hotwords, options=opts,
+                         num_hypotheses=num_hypotheses)
+    if nbest.dropped in ("repetition", "low_confidence") and opts.short_window:
+        # Same fallback as the decoder: the padded 30 s window, one hypothesis.
+        retry = decoder.decode(audio, prompt=prompt, hotwords=hotwords,
+                               options=replace(opts, short_window=False))
+        return replace(retry, decode_seconds=nbest.decode_seconds + retry.decode_seconds,
+                       extra={"fallback": 1.0, "first_decode_seconds": nbest.decode_seconds})
+    if not nbest.hypotheses:
+        return Transcript(text="", duration=nbest.duration, no_speech_prob=nbest.no_speech_prob,
+                          decode_seconds=nbest.decode_seconds, dropped=nbest.dropped,
+                          window_s=nbest.window_s)
+    started = time.perf_counter()
+    ranked = rescore(nbest.hypotheses, lm=lm, lexicon=lexicon, personal_rules=personal_rules,
+                     lm_weight=lm_weight, preceding=preceding) if lm_weight > 0 else []
+    best = ranked[0] if ranked else nbest.hypotheses[0]
+    top = nbest.hypotheses[0]
+    rescore_s = time.perf_counter() - started
+    return Transcript(
+        text=best.text,
+        duration=nbest.duration,
+        segments=(Segment(0.0, nbest.duration, best.text),),
+        avg_logprob=best.acoustic,
+        no_speech_prob=nbest.no_speech_prob,
+        compression_ratio=compression_ratio(best.text),
+        decode_seconds=nbest.decode_seconds + rescore_s,
+        raw_text=top.text,
+        window_s=nbest.window_s,
+        extra={"hypotheses": float(len(nbest.hypotheses)), "chosen_rank": float(best.rank),
+               "rescore_seconds": rescore_s},
+    )
