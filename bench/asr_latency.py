@@ -21,6 +21,9 @@ each with a different fixture. Prints one JSON object:
   `first_partial_s` (first partial's arrival minus the wall time when the first
   speech audio, found by an energy threshold, was sent).
 - `carried`: p95 latency ≤ 2 s at that stream count.
+- `streamed_wer`: medwer corpus scores (`wer`, `medical_wer`) of each session's finals,
+  joined, against the fixture manifest's `text`, so a setting's accuracy cost shows next
+  to its latency (same scorer as `bench/asr_accuracy.py`).
 - `server`: the scheduler's own view, sampled every 0.2 s in the server process by a
   passive observer thread (`AsrManager.stats()`: `lag_s` = age of the oldest queued
   decode, queue depth) and the event loop's responsiveness (`loop_lag_s`: delay of a
@@ -31,7 +34,10 @@ each with a different fixture. Prints one JSON object:
 The server subprocess is `python bench/asr_latency.py --serve-child ...`, which installs
 the observer and then calls the unchanged `reporting serve` command. `--experiment` is
 for measuring proposed changes only: it overrides decode settings inside that server
-process (labelled in the output) and is not how the product is configured.
+process (labelled in the output) and is not how the product is configured, except
+`partial_model`, which is passed as the real setting `REPORTING_ASR__PARTIAL_MODEL`
+(`partial_model=` with no value: partials use the final model). `batch=N` lets the
+manager decode up to N queued requests of several sessions in one call.
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,17 +74,17 @@ LAG_LIMIT_S = 2.0
 TRAILING_SILENCE_S = 1.0  # lets the last utterance end on a VAD pause, not on `stop`
 SLOT_MODALITIES = ("CR", "CT", "MR", "CT", "CR", "MR", "CT", "CR")
 EXPERIMENT_KEYS = ("final_beam", "partial_beam", "decode_threads", "cpu_threads",
-                   "partial_interval_s", "endpoint_ms", "min_window_s")
+                   "partial_interval_s", "endpoint_ms", "min_window_s", "window_step_s",
+                   "partial_model", "batch")
 
 
 # -- server side: passive observer + experiment overrides, then the real `serve` ----------
 
 
-def _serve_child(port: int, stats_path: Path, experiment: dict[str, float]) -> None:
+def _serve_child(port: int, stats_path: Path, experiment: dict[str, Any]) -> None:
     """Run `reporting serve` with a stats sampler thread (and experiment overrides, if any)."""
     from reporting.asr import manager as asr_manager
     from reporting.asr import streaming
-    from reporting.asr.decoder import DecodeOptions
     from reporting.cli.main import app
 
     managers: list[Any] = []
@@ -89,16 +95,16 @@ def _serve_child(port: int, stats_path: Path, experiment: dict[str, float]) -> N
         if "decode_threads" in experiment:
             kwargs["decode_threads"] = int(experiment["decode_threads"])
         init(self, *args, **kwargs)
-        if "final_beam" in experiment or "min_window_s" in experiment:
-            self.final_options = DecodeOptions(
-                beam_size=int(experiment.get("final_beam", self.final_options.beam_size)),
-                min_window_s=float(experiment.get("min_window_s",
-                                                  self.final_options.min_window_s)))
-        if "partial_beam" in experiment or "min_window_s" in experiment:
-            self.partial_options = DecodeOptions(
-                beam_size=int(experiment.get("partial_beam", self.partial_options.beam_size)),
-                min_window_s=float(experiment.get("min_window_s",
-                                                  self.partial_options.min_window_s)))
+        window = {k: float(experiment[k]) for k in ("min_window_s", "window_step_s")
+                  if k in experiment}
+        if "final_beam" in experiment or window:
+            self.final_options = replace(self.final_options, **window, beam_size=int(
+                experiment.get("final_beam", self.final_options.beam_size)))
+        if "partial_beam" in experiment or window:
+            self.partial_options = replace(self.partial_options, **window, beam_size=int(
+                experiment.get("partial_beam", self.partial_options.beam_size)))
+        if "batch" in experiment:
+            self.max_batch = int(experiment["batch"])
         managers.append(self)
 
     asr_manager.AsrManager.__init__ = observed_init  # type: ignore[method-assign]
@@ -260,7 +266,7 @@ def _analyse(fixture: str, pcm: bytes, run: DictationRun) -> StreamResult:
 class Bench:
     """One server subprocess and the REST/WebSocket client that measures it."""
 
-    def __init__(self, model: str, experiment: dict[str, float], workdir: Path) -> None:
+    def __init__(self, model: str, experiment: dict[str, Any], workdir: Path) -> None:
         self.model = model
         self.experiment = experiment
         self.workdir = workdir
@@ -275,6 +281,8 @@ class Bench:
         self.env.pop("REPORTING_DATABASE_URL", None)
         if "cpu_threads" in experiment:
             self.env["REPORTING_ASR__CPU_THREADS"] = str(int(experiment["cpu_threads"]))
+        if "partial_model" in experiment:  # a real setting: passed the way an admin would
+            self.env["REPORTING_ASR__PARTIAL_MODEL"] = str(experiment["partial_model"])
         self.proc: subprocess.Popen[bytes] | None = None
         self.token = ""
         self.headers: dict[str, str] = {}
@@ -378,6 +386,16 @@ class Bench:
             for report, _, pcm in jobs)), timeout=300))
 
 
+def _streamed_wer(results: list[StreamResult]) -> dict[str, Any]:
+    """medwer corpus scores of each session's concatenated finals against the manifest text."""
+    from medwer import Scorer
+
+    expected = {item["id"]: item["text"] for item in _manifest()}
+    scores = Scorer().corpus([expected[r.fixture] for r in results], [r.text for r in results])
+    return {key: round(float(scores[key]), 4) if scores[key] is not None else None
+            for key in ("wer", "medical_wer")} | {"ref_words": scores["ref_words"]}
+
+
 def _summarise(results: list[StreamResult], samples: list[dict[str, Any]]) -> dict[str, Any]:
     lat = [x for r in results for x in r.latencies]
     lat_end = [x for r in results for x in r.from_speech_end]
@@ -397,6 +415,7 @@ def _summarise(results: list[StreamResult], samples: list[dict[str, Any]]) -> di
         "speech_s": round(speech, 1),
         "max_client_send_drift_s": round(max(r.max_send_drift_s for r in results), 3),
         "carried": p95 is not None and p95 <= LAG_LIMIT_S,
+        "streamed_wer": _streamed_wer(results),
         "errors": sorted({e for r in results for e in r.errors}),
     }
     if samples:
@@ -519,12 +538,12 @@ def main() -> None:
     if args.serve_child:
         _serve_child(args.port, Path(args.stats), json.loads(args.experiment or "{}"))
         return
-    experiment: dict[str, float] = {}
+    experiment: dict[str, Any] = {}
     for part in filter(None, args.experiment.split(",")):
         key, _, value = part.partition("=")
         if key not in EXPERIMENT_KEYS:
             parser.error(f"unknown experiment key {key!r}")
-        experiment[key] = float(value)
+        experiment[key] = value if key == "partial_model" else float(value)
     streams = [int(x) for x in args.streams.split(",")]
     if max(streams) > len(SLOT_MODALITIES) or min(streams) < 1:
         parser.error(f"stream counts must be between 1 and {len(SLOT_MODALITIES)}")

@@ -15,6 +15,7 @@ import re
 import threading
 import time
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -91,6 +92,17 @@ class Transcript:
     window_s: float = MAX_WINDOW_S
     """Encoder window used."""
     extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """Model output of one item before the guards."""
+
+    text: str
+    n_tokens: int
+    max_new: int
+    avg_logprob: float
+    no_speech_prob: float
 
 
 @dataclass(frozen=True)
@@ -255,6 +267,63 @@ class WhisperDecoder:
             )
         return result
 
+    def decode_batch(
+        self,
+        audios: Sequence[np.ndarray],
+        *,
+        prompts: Sequence[str] | None = None,
+        hotwords: Sequence[str | None] | None = None,
+        options: DecodeOptions | None = None,
+    ) -> list[Transcript]:
+        """Decode several utterances with one encoder and one `generate` call (same options).
+
+        Each item gets the same guards and fallback as `decode`; the encoder window is the
+        largest any item needs. `decode_seconds` of each item is its share of the batch time.
+        """
+        opts = options or DecodeOptions()
+        n = len(audios)
+        prompt_list = list(prompts) if prompts is not None else [""] * n
+        hot_list = list(hotwords) if hotwords is not None else [None] * n
+        if len(prompt_list) != n or len(hot_list) != n:
+            raise ValueError("prompts and hotwords must have one entry per audio")
+        results: list[Transcript | None] = [None] * n
+        todo: list[tuple[int, np.ndarray, float, float]] = []
+        for i, raw_audio in enumerate(audios):
+            audio = np.asarray(raw_audio, dtype=np.float32).reshape(-1)
+            duration = audio.size / SAMPLE_RATE
+            if duration > MAX_WINDOW_S:
+                raise ValueError(f"audio is {duration:.1f} s; split it below {MAX_WINDOW_S:.0f} s")
+            level = rms(audio)
+            if duration < 0.1 or level < QUIET_RMS:
+                results[i] = Transcript(text="", duration=duration, dropped="silence", window_s=0.0)
+            else:
+                todo.append((i, audio, duration, level))
+        if len(todo) == 1:
+            i, audio, _, _ = todo[0]
+            results[i] = self.decode(audio, prompt=prompt_list[i], hotwords=hot_list[i],
+                                     options=opts)
+        elif todo:
+            started = time.perf_counter()
+            window = max(window_for(duration, opts) for _, _, duration, _ in todo)
+            outputs = self._generate(
+                [a for _, a, _, _ in todo],
+                [d for _, _, d, _ in todo],
+                [prompt_list[i] for i, _, _, _ in todo],
+                [hot_list[i] for i, _, _, _ in todo],
+                window,
+                opts,
+            )
+            share = (time.perf_counter() - started) / len(todo)
+            for (i, audio, duration, level), out in zip(todo, outputs, strict=True):
+                result = self._transcript(out, duration, level, window, share)
+                if result.dropped in ("repetition", "low_confidence") and opts.short_window:
+                    retry = self._decode_once(audio, duration, level, prompt_list[i],
+                                              hot_list[i], replace(opts, short_window=False))
+                    result = replace(retry, decode_seconds=share + retry.decode_seconds,
+                                     extra={"fallback": 1.0, "first_decode_seconds": share})
+                results[i] = result
+        return [r for r in results if r is not None]
+
     def _decode_once(
         self,
         audio: np.ndarray,
@@ -266,41 +335,72 @@ class WhisperDecoder:
     ) -> Transcript:
         started = time.perf_counter()
         window = window_for(duration, opts)
-        feats = self.features(audio, window)
+        (out,) = self._generate([audio], [duration], [prompt], [hotwords], window, opts)
+        return self._transcript(out, duration, level, window, time.perf_counter() - started)
+
+    def _generate(
+        self,
+        audios: list[np.ndarray],
+        durations: list[float],
+        prompts: list[str],
+        hotwords: list[str | None],
+        window: float,
+        opts: DecodeOptions,
+    ) -> list[_Raw]:
+        feats = np.stack([self.features(audio, window) for audio in audios])
         encoder_output = self.model.encode(feats)
-        prompt_tokens = self._prompt_tokens(prompt, hotwords, timestamps=opts.timestamps)
-        max_new = min(self.model.max_length - len(prompt_tokens) - 1, int(duration * 12) + 16)
-        result = self.model.model.generate(
+        prompt_tokens = [
+            self._prompt_tokens(p, h, timestamps=opts.timestamps)
+            for p, h in zip(prompts, hotwords, strict=True)
+        ]
+        max_news = [
+            min(self.model.max_length - len(tokens) - 1, int(duration * 12) + 16)
+            for tokens, duration in zip(prompt_tokens, durations, strict=True)
+        ]
+        results = self.model.model.generate(
             encoder_output,
-            [prompt_tokens],
+            prompt_tokens,
             beam_size=max(1, opts.beam_size),
             patience=1.0,
             length_penalty=1.0,
-            max_length=len(prompt_tokens) + max_new,
+            max_length=max(len(t) + m for t, m in zip(prompt_tokens, max_news, strict=True)),
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
             suppress_tokens=self._suppress,
             max_initial_timestamp_index=50,
-        )[0]
-        tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
-        raw = self.tokenizer.decode(tokens).strip()
-        avg_logprob = float(result.scores[0]) * len(tokens) / (len(tokens) + 1)
-        no_speech = float(result.no_speech_prob)
-        ratio = compression_ratio(raw)
-        elapsed = time.perf_counter() - started
+        )
+        raws: list[_Raw] = []
+        for result, max_new in zip(results, max_news, strict=True):
+            tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot][:max_new]
+            raws.append(
+                _Raw(
+                    text=self.tokenizer.decode(tokens).strip(),
+                    n_tokens=len(tokens),
+                    max_new=max_new,
+                    avg_logprob=float(result.scores[0]) * len(tokens) / (len(tokens) + 1),
+                    no_speech_prob=float(result.no_speech_prob),
+                )
+            )
+        return raws
 
-        text, dropped = self._guard(raw, level, no_speech, avg_logprob, ratio, len(tokens), max_new)
+    def _transcript(
+        self, out: _Raw, duration: float, level: float, window: float, elapsed: float
+    ) -> Transcript:
+        ratio = compression_ratio(out.text)
+        text, dropped = self._guard(
+            out.text, level, out.no_speech_prob, out.avg_logprob, ratio, out.n_tokens, out.max_new
+        )
         return Transcript(
             text=text,
             duration=duration,
             segments=(Segment(0.0, duration, text),) if text else (),
-            avg_logprob=avg_logprob,
-            no_speech_prob=no_speech,
+            avg_logprob=out.avg_logprob,
+            no_speech_prob=out.no_speech_prob,
             compression_ratio=ratio,
             decode_seconds=elapsed,
             dropped=dropped,
-            raw_text=raw,
+            raw_text=out.text,
             window_s=window,
         )
 

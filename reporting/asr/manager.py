@@ -1,6 +1,7 @@
 """The process-wide speech model behind a fair, bounded decode scheduler.
 
-One `AsrManager` per process holds one `faster_whisper.WhisperModel` and a few
+One `AsrManager` per process holds one `faster_whisper.WhisperModel` for finals
+(plus a smaller one for live partials, `AsrSettings.partial_model`) and a few
 decode threads. Requests are queued per session and served round-robin across
 sessions, finals before partials. A session holds at most one queued partial:
 a newer partial replaces the older one (whose caller gets `None`), so a CPU that
@@ -43,6 +44,7 @@ from reporting.asr.decoder import (
     Segment,
     Transcript,
     WhisperDecoder,
+    window_for,
 )
 from reporting.asr.models import resolve_model
 from reporting.asr.vad import speech_chunks
@@ -83,6 +85,8 @@ class _Request:
     hotwords: str | None
     options: DecodeOptions
     future: concurrent.futures.Future[Transcript | None]
+    draft: bool = False
+    """Decode with the partial model (provisional text)."""
     enqueued_at: float = field(default_factory=time.monotonic)
 
 
@@ -113,6 +117,8 @@ class AsrStats:
     dropped_partials: int
     audio_seconds: float
     decode_seconds: float
+    partial_model: str = ""
+    """Model that decodes partials (the same as `model` when empty or equal)."""
 
     @property
     def queue_depth(self) -> int:
@@ -136,8 +142,11 @@ class AsrManager:
         decode_threads: int | None = None,
         final_options: DecodeOptions = FINAL_OPTIONS,
         partial_options: DecodeOptions = PARTIAL_OPTIONS,
+        max_batch: int = 1,
     ) -> None:
         self.settings = asr
+        self.max_batch = max_batch
+        """Queued requests of several sessions decoded in one call (1 = no batching)."""
         self.data_dir = Path(data_dir)
         self.final_options = final_options
         self.partial_options = partial_options
@@ -146,7 +155,9 @@ class AsrManager:
         self.cpu_threads = asr.cpu_threads or (os.cpu_count() or 1)
         self._model: WhisperModel | None = None
         self._decoder: WhisperDecoder | None = None
+        self._partial_decoder: WhisperDecoder | None = None
         self.model_path: str | None = None
+        self.partial_model_path: str | None = None
         self._load_lock = threading.Lock()
         self._cond = threading.Condition()
         self._queues: dict[str, _SessionQueue] = {}
@@ -179,6 +190,20 @@ class AsrManager:
             raise AsrNotLoaded("speech model is not loaded")
         return self._decoder
 
+    @property
+    def partial_decoder(self) -> WhisperDecoder:
+        """The decoder for partials: the partial model, or `decoder` when there is none."""
+        if self._partial_decoder is None:
+            raise AsrNotLoaded("speech model is not loaded")
+        return self._partial_decoder
+
+    @property
+    def partial_model_name(self) -> str:
+        """Name of the model that decodes partials."""
+        if self._partial_decoder is not None and self._partial_decoder is self._decoder:
+            return self.model_name
+        return self.settings.partial_model.strip() or self.model_name
+
     def load(self) -> None:
         """Resolve and load the model and start the decode threads (idempotent, blocking)."""
         with self._load_lock:
@@ -195,8 +220,10 @@ class AsrManager:
                 cpu_threads=self.cpu_threads,
                 num_workers=self.decode_threads,
             )
-            self._decoder = WhisperDecoder(self._model)
+            decoder = WhisperDecoder(self._model)
             self.model_path = path
+            self._partial_decoder = self._load_partial_decoder(path) or decoder
+            self._decoder = decoder
             log.info(
                 "speech model %s loaded from %s in %.1f s (%s, %s, %d threads, %d workers)",
                 self.model_name,
@@ -212,6 +239,32 @@ class AsrManager:
                 thread.start()
                 self._threads.append(thread)
 
+    def _load_partial_decoder(self, final_path: str) -> WhisperDecoder | None:
+        """Load `partial_model` when it differs from the final model (None: share that one)."""
+        from faster_whisper import WhisperModel
+
+        name = self.settings.partial_model.strip()
+        if not name or name == self.settings.model.strip():
+            return None
+        try:
+            path = resolve_model(self.settings.model_copy(update={"model": name}), self.data_dir)
+            if Path(path).resolve() == Path(final_path).resolve():
+                return None
+            model = WhisperModel(
+                path,
+                device=self.settings.device,
+                compute_type=self.settings.compute_type,
+                cpu_threads=self.cpu_threads,
+                num_workers=self.decode_threads,
+            )
+        except Exception as exc:  # partials are provisional: fall back to the final model
+            log.warning("partial model %s not loaded (%s); partials use %s",
+                        name, exc, self.model_name)
+            return None
+        self.partial_model_path = path
+        log.info("partial model %s loaded from %s", name, path)
+        return WhisperDecoder(model)
+
     def warm_up(self) -> float:
         """Run one decode on synthetic audio so the first real request is fast; returns seconds."""
         self.load()
@@ -219,7 +272,7 @@ class AsrManager:
         t = np.arange(SAMPLE_RATE * 2) / SAMPLE_RATE
         tone = 0.1 * np.sin(2 * np.pi * 220 * t) + 0.01 * rng.standard_normal(t.size)
         started = time.perf_counter()
-        self.decoder.decode(tone.astype(np.float32), options=self.partial_options)
+        self.partial_decoder.decode(tone.astype(np.float32), options=self.partial_options)
         self.decoder.decode(tone.astype(np.float32), options=self.final_options)
         return time.perf_counter() - started
 
@@ -290,12 +343,19 @@ class AsrManager:
         hotwords: str | None = None,
         kind: DecodeKind = "final",
         options: DecodeOptions | None = None,
+        draft: bool | None = None,
     ) -> concurrent.futures.Future[Transcript | None]:
-        """Queue a decode; the future yields a Transcript, or None for a superseded partial."""
+        """Queue a decode; the future yields a Transcript, or None for a superseded partial.
+
+        `draft` picks the partial model; by default a partial with the partial options uses
+        it, and everything else (finals, a speculative final decoded as a partial) does not.
+        """
         if kind not in ("final", "partial"):
             raise ValueError("kind must be 'final' or 'partial'")
         self.load()
         opts = options or (self.final_options if kind == "final" else self.partial_options)
+        if draft is None:
+            draft = kind == "partial" and opts == self.partial_options
         future: concurrent.futures.Future[Transcript | None] = concurrent.futures.Future()
         req = _Request(
             session_id,
@@ -305,6 +365,7 @@ class AsrManager:
             hotwords,
             opts,
             future,
+            draft,
         )
         with self._cond:
             if self._closed:
@@ -334,6 +395,7 @@ class AsrManager:
         hotwords: str | None = None,
         kind: DecodeKind = "final",
         options: DecodeOptions | None = None,
+        draft: bool | None = None,
     ) -> Transcript | None:
         """Decode off the event loop; None when a newer request superseded this partial."""
         future = self.submit(
@@ -343,6 +405,7 @@ class AsrManager:
             hotwords=hotwords,
             kind=kind,
             options=options,
+            draft=draft,
         )
         return await asyncio.wrap_future(future)
 
@@ -370,7 +433,7 @@ class AsrManager:
         return None
 
     def _worker(self) -> None:
-        decoder = self.decoder
+        final_decoder, partial_decoder = self.decoder, self.partial_decoder
         while True:
             with self._cond:
                 req = self._next_request()
@@ -379,29 +442,76 @@ class AsrManager:
                     req = self._next_request()
                 if req is None:
                     return
-                if not req.future.set_running_or_notify_cancel():
-                    continue
-                self._in_flight += 1
                 options = req.options
                 if options.beam_size > 1 and self._backlog():
                     # Others are waiting: greedy keeps every session's finals moving.
                     options = replace(options, beam_size=1)
+                batch = [
+                    r for r in self._take_batch(req) if r.future.set_running_or_notify_cancel()
+                ]
+                if not batch:
+                    continue
+                self._in_flight += len(batch)
+            decoder = partial_decoder if req.draft else final_decoder
             try:
-                result = decoder.decode(
-                    req.audio, prompt=req.prompt, hotwords=req.hotwords, options=options
-                )
-            except BaseException as exc:  # delivered to the awaiting session, never lost
-                log.exception("decode failed for session %s", req.session_id)
-                req.future.set_exception(exc)
+                if len(batch) == 1:
+                    results = [
+                        decoder.decode(
+                            req.audio, prompt=req.prompt, hotwords=req.hotwords, options=options
+                        )
+                    ]
+                else:
+                    results = decoder.decode_batch(
+                        [r.audio for r in batch],
+                        prompts=[r.prompt for r in batch],
+                        hotwords=[r.hotwords for r in batch],
+                        options=options,
+                    )
+            except BaseException as exc:  # delivered to the awaiting sessions, never lost
+                log.exception("decode failed for %s", ", ".join(r.session_id for r in batch))
+                for r in batch:
+                    r.future.set_exception(exc)
             else:
-                req.future.set_result(result)
+                for r, result in zip(batch, results, strict=True):
+                    r.future.set_result(result)
                 with self._cond:
-                    self._decodes += 1
-                    self._audio_s += result.duration
-                    self._decode_s += result.decode_seconds
+                    self._decodes += len(results)
+                    self._audio_s += sum(r.duration for r in results)
+                    self._decode_s += sum(r.decode_seconds for r in results)
             finally:
                 with self._cond:
-                    self._in_flight -= 1
+                    self._in_flight -= len(batch)
+
+    def _take_batch(self, first: _Request) -> list[_Request]:
+        """`first` plus queued requests that can share its decode call (lock held).
+
+        Same model and options, and an encoder window within 2 s of `first`'s (the batch
+        is encoded at the largest window). Finals are taken before partials.
+        """
+        batch = [first]
+        if self.max_batch <= 1:
+            return batch
+        window = window_for(first.audio.size / SAMPLE_RATE, first.options)
+
+        def fits(other: _Request) -> bool:
+            return (
+                other.draft == first.draft
+                and other.options == first.options
+                and abs(window_for(other.audio.size / SAMPLE_RATE, other.options) - window) <= 2.0
+            )
+
+        for want in ("final", "partial"):
+            for session_id in list(self._rr):
+                queue = self._queues[session_id]
+                if want == "final":
+                    while len(batch) < self.max_batch and queue.finals and fits(queue.finals[0]):
+                        batch.append(queue.finals.popleft())
+                elif len(batch) < self.max_batch and queue.partial and fits(queue.partial):
+                    batch.append(queue.partial)
+                    queue.partial = None
+                if not queue and session_id not in self._admitted:
+                    self._forget(session_id)
+        return batch
 
     def _backlog(self) -> bool:
         """Whether any final is still queued (lock held)."""
@@ -435,6 +545,7 @@ class AsrManager:
                 dropped_partials=self._dropped,
                 audio_seconds=self._audio_s,
                 decode_seconds=self._decode_s,
+                partial_model=self.partial_model_name,
             )
 
     # -- whole files -------------------------------------------------------------------------

@@ -441,6 +441,7 @@ class StreamingRecognizer:
                 prompt=self._current_prompt(),
                 hotwords=self._current_hotwords(),
                 options=options,
+                draft=not speculative,  # the speculative decode may become the final
             )
         except Exception as exc:  # a failed partial is not fatal; the final will retry
             log.warning("partial decode failed for %s: %s", self.session_id, exc)

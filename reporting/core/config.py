@@ -34,6 +34,8 @@ class AsrSettings(BaseModel):
     """Dictation sessions admitted at once; more get an `overloaded` error."""
     preload: bool = True
     """Load and warm up the model when the server starts (else at the first dictation)."""
+    partial_model: str = "tiny.en"
+    """Model for live partials (provisional text; finals use `model`); empty = `model`."""
 
 
 class Hl7Settings(BaseModel):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 import time
 from dataclasses import replace
@@ -166,3 +167,93 @@ def test_admission_control_refuses_the_extra_session(tmp_path) -> None:
         assert manager.active_sessions == 2
     assert manager.active_sessions == 1
     assert not manager.loaded  # admission never loads the model
+
+
+def test_a_batch_decodes_each_item_like_a_single_decode(asr_manager: AsrManager) -> None:
+    a, _ = load_fixture("cxr_cardiomegaly")
+    b, _ = load_fixture("mr_knee")
+    a, b = a[: 4 * SR], b[: 5 * SR]
+    quiet = np.zeros(2 * SR, dtype=np.float32)
+    opts = asr_manager.partial_options
+    alone = [asr_manager.decoder.decode(x, prompt="Findings:", options=opts) for x in (a, b)]
+    batch = asr_manager.decoder.decode_batch(
+        [a, quiet, b], prompts=["Findings:", "", "Findings:"], options=opts
+    )
+    assert len(batch) == 3
+    assert batch[1].text == ""
+    assert batch[1].dropped == "silence"
+    for single, batched in zip(alone, [batch[0], batch[2]], strict=True):
+        assert batched.text
+        assert word_error_rate(single.text, batched.text) <= 0.2, (single.text, batched.text)
+    assert batch[0].window_s == batch[2].window_s  # one encoder call at the larger window
+    assert batch[0].text != batch[2].text  # no text crosses between items
+    with pytest.raises(ValueError, match="one entry per audio"):
+        asr_manager.decoder.decode_batch([a, b], prompts=["only one"])
+
+
+async def test_queued_finals_of_several_sessions_share_one_decode(tmp_path) -> None:
+    manager = AsrManager(AsrSettings(model="tiny.en", partial_model=""), tmp_path, max_batch=4)
+    manager.load()
+    audio, _ = load_fixture("cxr_cardiomegaly")
+    clips = [audio[i * 3 * SR : (i + 1) * 3 * SR] for i in range(3)]
+    alone = [manager.decoder.decode(c, options=replace(manager.final_options, beam_size=1))
+             for c in clips]
+    sizes: list[int] = []
+    real_batch = manager.decoder.decode_batch
+
+    def counted(audios, **kwargs):  # type: ignore[no-untyped-def]
+        sizes.append(len(audios))
+        return real_batch(audios, **kwargs)
+
+    manager.decoder.decode_batch = counted  # type: ignore[method-assign]
+    started, release = _block_decoder(manager)
+    blocker = manager.submit(clips[0], session_id="blocker")
+    assert started.wait(10)
+    futures = [manager.submit(c, session_id=f"s{i}") for i, c in enumerate(clips)]
+    release.set()
+    assert blocker.result(30) is not None
+    results = [f.result(30) for f in futures]
+    manager.close()
+    assert sizes == [3]  # the three queued finals went through one call
+    for single, batched in zip(alone, results, strict=True):
+        assert batched is not None
+        assert word_error_rate(single.text, batched.text) <= 0.2, (single.text, batched.text)
+    assert manager.stats().decodes == 4
+
+
+def test_partials_use_the_partial_model_and_finals_the_configured_one(tmp_path) -> None:
+    from reporting.asr.models import tiny_en_dir
+
+    copy = tmp_path / "tiny-copy"
+    shutil.copytree(tiny_en_dir(), copy)
+    manager = AsrManager(AsrSettings(model="tiny.en", partial_model=str(copy)), tmp_path)
+    manager.load()
+    assert manager.partial_decoder is not manager.decoder
+    assert manager.partial_model_path == str(copy.resolve())
+    assert manager.stats().partial_model == str(copy)
+    used: list[str] = []
+    for label, decoder in (("final", manager.decoder), ("partial", manager.partial_decoder)):
+        real = decoder.decode
+
+        def traced(*args, _real=real, _label=label, **kwargs):  # type: ignore[no-untyped-def]
+            used.append(_label)
+            return _real(*args, **kwargs)
+
+        decoder.decode = traced  # type: ignore[method-assign]
+    audio, _ = load_fixture("mr_knee")
+    clip = audio[: 3 * SR]
+    assert manager.submit(clip, session_id="p", kind="partial").result(30) is not None
+    assert manager.submit(clip, session_id="p", kind="final").result(30) is not None
+    speculative = manager.submit(clip, session_id="p", kind="partial",
+                                 options=manager.final_options)
+    assert speculative.result(30) is not None  # may become the final: the final model
+    manager.close()
+    assert used == ["partial", "final", "final"]
+
+    # One model when the partial model is the final one, empty, or cannot be loaded.
+    for name in ("tiny.en", "", str(tmp_path / "missing")):
+        same = AsrManager(AsrSettings(model="tiny.en", partial_model=name), tmp_path)
+        same.load()
+        assert same.partial_decoder is same.decoder
+        assert same.partial_model_name == "tiny.en"
+        same.close()
