@@ -1,7 +1,8 @@
 """Radiology dictation accuracy: plain faster-whisper vs our pipeline, scored with medwer.
 
     python bench/asr_accuracy.py [--models tiny.en,base] [--split dev|heldout|heldout2|all]
-                                 [--details] [--skip-plain]
+                                 [--details] [--skip-plain] [--num-hypotheses N]
+                                 [--lm-weight W]
 
 Prints one JSON object. For each model and split: word error rate and medical-term
 error rate (medwer 1.0.0: pinned Whisper normaliser, bundled term list) of
@@ -75,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
                         default=Path(os.environ.get("REPORTING_DATA_DIR", ROOT / "var")))
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--skip-plain", action="store_true")
+    parser.add_argument("--num-hypotheses", type=int, default=None,
+                        help="beam hypotheses rescored per chunk (1: no rescoring; default: "
+                             "the pipeline's)")
+    parser.add_argument("--lm-weight", type=float, default=None,
+                        help="LM weight of the rescoring (default: the pipeline's)")
     args = parser.parse_args(argv)
 
     from reporting.asr.correction import english_source
@@ -83,11 +89,17 @@ def main(argv: list[str] | None = None) -> int:
     from reporting.asr.vocabulary import load_lexicon
 
     lexicon = load_lexicon()
+    tuning: dict[str, float] = {}
+    if args.num_hypotheses is not None:
+        tuning["num_hypotheses"] = args.num_hypotheses
+    if args.lm_weight is not None:
+        tuning["lm_weight"] = args.lm_weight
     splits = list(SPLITS) if args.split == "all" else [args.split]
     wanted = manifest(args.split)
     report: dict[str, object] = {
         "fixtures": len(wanted), "scorer": "medwer 1.0.0",
-        "english_words": english_source(), "lexicon_terms": len(lexicon.terms), "models": {},
+        "english_words": english_source(), "lexicon_terms": len(lexicon.terms),
+        "rescoring": tuning or "pipeline defaults", "models": {},
     }
     for name in [m.strip() for m in args.models.split(",") if m.strip()]:
         model = load_model(name, args.data_dir, args.threads)
@@ -106,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 timing["plain_s"] += time.perf_counter() - t0
             t0 = time.perf_counter()
             result = transcribe_pipeline(path, decoder=decoder, modality=str(entry["modality"]),
-                                         field="findings", lexicon=lexicon)
+                                         field="findings", lexicon=lexicon, **tuning)
             ours[str(entry["id"])] = result.text
             timing["ours_s"] += time.perf_counter() - t0
         per_split: dict[str, object] = {}

@@ -165,7 +165,20 @@ def _build_index(lexicon: Lexicon) -> _Index:
 def _known_medical(lexicon: Lexicon) -> frozenset[str]:
     words = set(lexicon.words)
     words |= _medwer_words()
+    words |= _radiology_dictionary_words()
     return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _radiology_dictionary_words() -> frozenset[str]:
+    """Uncommon words of radiology-semantic-dict's finding and concept names (protected)."""
+    from reporting.asr.language_model import semantic_dict_terms
+
+    out: set[str] = set()
+    for term in semantic_dict_terms():
+        out.update(w.lower() for w in re.findall(r"[A-Za-z]+", term)
+                   if len(w) > 4 and english_frequency(w) < COMMON_ZIPF)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=1)
@@ -533,6 +546,8 @@ PROTECTED = NEGATIONS | frozenset({"left", "right", "bilateral", "bilaterally", 
                                    "severe", "large", "small", "acute", "chronic", "normal",
                                    "abnormal", "positive", "benign", "malignant", "stable"})
 """Words whose change alters a finding: never replaced, never produced by context correction."""
+EXTRA_CANDIDATES = 3
+"""Sound-alike candidates taken from words only the background LM knows (spelling and sound)."""
 _FUNCTION_CONFUSIONS: dict[str, tuple[str, ...]] = {"and": ("in",), "an": ("in",)}
 """Function words Whisper writes for another one ("edema and the condyle" for "in the")."""
 _LM_WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|\d+(?:\.\d+)?")
@@ -542,6 +557,8 @@ _LM_WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|\d+(?:\.\d+)?")
 class _LmIndex:
     words: list[str]
     sounds: list[str]
+    extra_words: list[str] = field(default_factory=list)
+    extra_sounds: list[str] = field(default_factory=list)
 
 
 _LM_INDEX: dict[int, tuple[object, _LmIndex]] = {}
@@ -552,19 +569,26 @@ def _lm_index(lm: RadiologyLM) -> _LmIndex:
     if cached is not None and cached[0] is lm:
         return cached[1]
     words = sorted(w for w in lm.vocabulary if len(w) >= 4 and w.isalpha())
-    index = _LmIndex(words, [_sound(w) for w in words])
+    extra = sorted(w for w in lm.background_vocabulary if len(w) >= 4 and w.isalpha())
+    index = _LmIndex(words, [_sound(w) for w in words], extra, [_sound(w) for w in extra])
     _LM_INDEX.clear()
     _LM_INDEX[id(lm)] = (lm, index)
     return index
 
 
 def _sound_alikes(key: str, index: _LmIndex) -> set[str]:
-    found = {index.words[i] for _, _, i in process.extract(
-        key, index.words, scorer=fuzz.ratio, limit=6, score_cutoff=65)}
+    """Report words spelled or sounding like `key`, plus a few background-only words."""
+    found: set[str] = set()
     sound = _sound(key)
-    if sound:
-        found |= {index.words[i] for _, _, i in process.extract(
-            sound, index.sounds, scorer=fuzz.ratio, limit=6, score_cutoff=80)}
+    for words, sounds, limit in ((index.words, index.sounds, 6),
+                                 (index.extra_words, index.extra_sounds, EXTRA_CANDIDATES)):
+        if not words:
+            continue
+        found |= {words[i] for _, _, i in process.extract(
+            key, words, scorer=fuzz.ratio, limit=limit, score_cutoff=65)}
+        if sound:
+            found |= {words[i] for _, _, i in process.extract(
+                sound, sounds, scorer=fuzz.ratio, limit=limit, score_cutoff=80)}
     return found
 
 

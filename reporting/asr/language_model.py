@@ -13,9 +13,10 @@ candidate only when the report context strongly prefers it.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +31,8 @@ UNKNOWN_LOG10 = -9.0
 NUMBER = "<num>"
 BOS = "<s>"
 EOS = "</s>"
+BACKGROUND_WEIGHT = 0.2
+"""Share of the background (radiology term and finding list) model in the mixture."""
 _TOKEN_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|\d+(?:\.\d+)?")
 _SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
@@ -60,6 +63,9 @@ def _english_log10(word: str) -> float:
 
 class RadiologyLM:
     """Interpolated Kneser-Ney trigram over report sentences, English unigrams beneath."""
+
+    background_vocabulary: frozenset[str] = frozenset()
+    """Words known only to a background model (none for a plain model)."""
 
     def __init__(self, corpus: Iterable[Sequence[str]], *, discount: float = DISCOUNT) -> None:
         if not 0 < discount < 1:
@@ -129,14 +135,55 @@ class RadiologyLM:
     def sentence_logprob(self, words: Sequence[str], *, bos: bool = True,
                          eos: bool = True) -> float:
         """log10 probability of a token sequence (as one sentence by default)."""
-        import math
+        return _sentence_logprob(self.prob, words, bos=bos, eos=eos)
 
-        history: list[str] = [BOS, BOS] if bos else []
-        total = 0.0
-        for word in [*words, EOS] if eos else words:
-            total += math.log10(max(self.prob(word, history), 1e-30))
-            history.append(word)
-        return total
+
+def _sentence_logprob(prob: Callable[[str, Sequence[str]], float], words: Sequence[str], *,
+                      bos: bool, eos: bool) -> float:
+    history: list[str] = [BOS, BOS] if bos else []
+    total = 0.0
+    for word in [*words, EOS] if eos else words:
+        total += math.log10(max(prob(word, history), 1e-30))
+        history.append(word)
+    return total
+
+
+class MixtureLM(RadiologyLM):
+    """Report-text trigram model mixed with a background trigram model of radiology phrases.
+
+    P(w | h) = (1 - weight) P_report(w | h) + weight P_background(w | h). The report model
+    keeps report style ("in the", "no ... seen"); the background model, built from a larger
+    radiology term and finding list, knows words and word pairs the report text lacks
+    (CT/MR/MSK vocabulary). `vocabulary` stays the report text's; `background_vocabulary`
+    lists the words only the background knows.
+    """
+
+    def __init__(self, report: RadiologyLM, background: RadiologyLM, *,
+                 weight: float = BACKGROUND_WEIGHT) -> None:
+        if not 0 <= weight < 1:
+            raise ValueError("weight must be in [0, 1)")
+        self.report = report
+        self.background = background
+        self.weight = weight
+        self.discount = report.discount
+        self.counts = report.counts + background.counts
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Words seen in the report text (the primary correction targets)."""
+        return self.report.vocabulary
+
+    @property
+    def background_vocabulary(self) -> frozenset[str]:
+        """Words only the background phrases know, seen there at least twice."""
+        report = self.report.vocabulary
+        return frozenset(w for w, n in self.background.counts.items()
+                         if n >= 2 and w not in report and w not in (EOS, NUMBER))
+
+    def prob(self, word: str, context: Sequence[str]) -> float:
+        """Mixed P(word | last two context words)."""
+        w = self.weight
+        return (1 - w) * self.report.prob(word, context) + w * self.background.prob(word, context)
 
 
 _YAML_KEY = re.compile(r"^\s*(?:-\s+)?[A-Za-z_]+:\s*")
@@ -188,6 +235,56 @@ def report_corpus(lexicon: Lexicon | None = None,
 
 
 @lru_cache(maxsize=1)
+def _semantic_dict_data() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    import json
+    from importlib import resources
+
+    try:
+        data = resources.files("radiology_semantic") / "data"
+        findings = json.loads((data / "imaging_findings.json").read_text(encoding="utf-8"))
+        concepts = json.loads((data / "medical_concepts.json").read_text(encoding="utf-8"))
+    except (ModuleNotFoundError, FileNotFoundError):
+        return [], []
+    return findings, concepts
+
+
+def semantic_dict_terms() -> list[str]:
+    """Finding names, concept names and synonyms of `radiology-semantic-dict` ([] if absent)."""
+    findings, concepts = _semantic_dict_data()
+    out = [str(item.get("name") or "") for item in findings]
+    for item in concepts:
+        out.append(str(item.get("name") or ""))
+        out.extend(str(s) for s in item.get("synonyms") or ())  # type: ignore[union-attr]
+    return [t for t in out if t.strip()]
+
+
+def semantic_dict_sentences() -> list[list[str]]:
+    """Radiology phrases of the `radiology-semantic-dict` package (MIT), [] when not installed.
+
+    Imaging finding names and their short descriptions (CT, MR, US, radiograph, NM,
+    mammography, ~8,300 entries), and concept names with their synonyms (~3,000).
+    Long textbook definitions are left out: they are not report language.
+    """
+    findings, _ = _semantic_dict_data()
+    texts = [*semantic_dict_terms(), *(str(item.get("description") or "") for item in findings)]
+    out: list[list[str]] = []
+    for text in texts:
+        out.extend(sentences(_PARENS.sub(" ", text)))
+    return out
+
+
+_PARENS = re.compile(r"\([^)]*\)")
+
+
+@lru_cache(maxsize=1)
 def load_language_model() -> RadiologyLM:
-    """The packaged radiology language model (built once per process, ~0.5 s)."""
-    return RadiologyLM(report_corpus())
+    """The packaged radiology language model (built once per process, ~1.5 s).
+
+    Report text (`report_corpus`) mixed with the radiology phrases of
+    `radiology-semantic-dict` where that package is installed.
+    """
+    report = RadiologyLM(report_corpus())
+    background = semantic_dict_sentences()
+    if not background or BACKGROUND_WEIGHT <= 0:
+        return report
+    return MixtureLM(report, RadiologyLM(background), weight=BACKGROUND_WEIGHT)

@@ -171,11 +171,30 @@ def drop_echo(raw: str, context: str) -> str:
     return " ".join(sentences).strip()
 
 
+_HYPHENATED_UNIT = re.compile(
+    r"(?<![\w.-])(\d+(?:\.\d+)?|[A-Za-z]+)-((?:milli|centi)met(?:er|re)s?)\b", re.I)
+_NUMBER_WORDS = frozenset(("one two three four five six seven eight nine ten eleven twelve "
+                           "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty "
+                           "thirty forty fifty sixty seventy eighty ninety hundred half").split())
+
+
+def unhyphenate_units(text: str) -> str:
+    """Write a recognised "6-millimeter nodule" as "6 millimeter nodule" (then "6 mm")."""
+
+    def repl(m: re.Match[str]) -> str:
+        number = m.group(1)
+        if not number[0].isdigit() and number.lower() not in _NUMBER_WORDS:
+            return m.group(0)
+        return f"{number} {m.group(2)}"
+
+    return _HYPHENATED_UNIT.sub(repl, text)
+
+
 def to_report_text(utterance: str, preceding: str) -> str:
     """Spoken-to-written via reporting.dictation.text, appended to `preceding`."""
     from reporting.dictation.text import join, to_written
 
-    return join(preceding, to_written(utterance, preceding=preceding))
+    return join(preceding, to_written(unhyphenate_units(utterance), preceding=preceding))
 
 
 def transcribe_pipeline(

@@ -47,9 +47,10 @@ if TYPE_CHECKING:
 
 NUM_HYPOTHESES = 5
 """Hypotheses kept from a beam of 5 (the whole-file beam)."""
-LM_WEIGHT = 0.3
+LM_WEIGHT = 1.0
 """Weight of the LM score (natural-log units, like the acoustic score) in the total.
-Tuned on the dev split only."""
+Chosen on the dev split only: base dev WER 6.3% (no rescoring) -> 5.2% at 0.1-0.3 and 5.0%
+from 0.5 to 3.0; 1.0 sits in the middle of that plateau."""
 MAX_WORD_DIFF = 2
 """Hypotheses whose word count differs from the top one's by more than this (or by more
 than 10%) are not considered: the LM must pick between readings, not between lengths."""
@@ -212,6 +213,7 @@ def rescore(hypotheses: Sequence[Hypothesis], *, lm: RadiologyLM | None = None,
     """Hypotheses with corrected text and scores, best total first (beam order on ties)."""
     from reporting.asr.correction import correct
     from reporting.asr.language_model import load_language_model
+    from reporting.asr.pipeline import unhyphenate_units
     from reporting.dictation.text import to_written
 
     if lm_weight < 0:
@@ -231,7 +233,7 @@ def rescore(hypotheses: Sequence[Hypothesis], *, lm: RadiologyLM | None = None,
                         lm=lm).text
         if fixed in seen:
             continue  # a lower-ranked spelling of the same corrected text adds nothing
-        log10, n_words = lm_score(to_written(fixed, preceding=preceding), lm)
+        log10, n_words = lm_score(to_written(unhyphenate_units(fixed), preceding=preceding), lm)
         per_word = log10 / max(1, n_words)
         # Both scores scaled to the top hypothesis' length: natural-log units.
         total = hyp.acoustic * max(1, top.tokens) + lm_weight * math.log(10) * per_word * (

@@ -120,6 +120,17 @@ CORRECT_SENTENCES = [
     "Soft tissue gas along the medial thigh, concerning for necrotizing infection.",
     "The ovaries are normal in size and appearance.",
     "Thickened gallbladder wall without gallstones.",
+    # Vocabulary the report text lacks but the background phrase model knows.
+    "Widening of the distal tibiofibular syndesmosis.",
+    "Scapholunate ligament tear with widening of the scapholunate interval.",
+    "Pneumatosis intestinalis of the ascending colon.",
+    "A small hamartoma in the spleen.",
+    "Grade 2 anterolisthesis of L5 on S1.",
+    "Cortical thinning of the renal parenchyma.",
+    "The synthesis of these findings favors an infectious process.",
+    "The labyrinth and internal auditory canals are normal.",
+    "The left ventricle is mildly dilated.",
+    "There is a great deal of motion artifact.",
 ]
 
 

@@ -8,8 +8,10 @@ import pytest
 
 from reporting.asr.language_model import (
     NUMBER,
+    MixtureLM,
     RadiologyLM,
     load_language_model,
+    semantic_dict_sentences,
     sentences,
     template_sentences,
     tokens,
@@ -61,3 +63,30 @@ def test_packaged_model_prefers_report_language(right: str, wrong: str) -> None:
     lm = load_language_model()
     assert lm.sentence_logprob(right.split()) > lm.sentence_logprob(wrong.split()) + 2
     assert "ascites" in lm.vocabulary
+
+
+def test_mixture_interpolates_and_keeps_report_vocabulary_primary() -> None:
+    report = RadiologyLM([["fat", "stranding"], ["fat", "stranding"]])
+    background = RadiologyLM([["pneumatosis", "intestinalis"], ["pneumatosis", "coli"]])
+    mix = MixtureLM(report, background, weight=0.25)
+    p = mix.prob("stranding", ["fat"])
+    assert p == pytest.approx(0.75 * report.prob("stranding", ["fat"])
+                              + 0.25 * background.prob("stranding", ["fat"]))
+    assert mix.vocabulary == report.vocabulary
+    assert "pneumatosis" in mix.background_vocabulary  # seen twice in the background
+    assert "coli" not in mix.background_vocabulary  # seen once
+    assert mix.sentence_logprob(["pneumatosis", "coli"]) > report.sentence_logprob(
+        ["pneumatosis", "coli"])
+    with pytest.raises(ValueError, match="weight"):
+        MixtureLM(report, background, weight=1.0)
+
+
+def test_packaged_model_knows_radiology_words_beyond_the_report_text() -> None:
+    background = semantic_dict_sentences()
+    assert len(background) > 10_000
+    lm = load_language_model()
+    assert isinstance(lm, MixtureLM)
+    assert {"syndesmosis", "scapholunate", "pneumatosis"} <= lm.background_vocabulary
+    # A CT/MR phrase absent from the report text is still far likelier than its mishearing.
+    assert lm.sentence_logprob(tokens("tear of the scapholunate ligament")) > (
+        lm.sentence_logprob(tokens("tear of the scapula lunate ligament")) + 2)

@@ -15,7 +15,9 @@ from reporting.asr.pipeline import (
     looks_truncated,
     merge_stretches,
     speech_chunks,
+    to_report_text,
     transcribe_pipeline,
+    unhyphenate_units,
 )
 from tests.asr.conftest import FIXTURES, load_fixture
 
@@ -74,3 +76,21 @@ def test_leading_negation_survives_the_pipeline(asr_manager) -> None:
     result = transcribe_pipeline(FIXTURES / "ct_head_noncontrast.flac",
                                  decoder=asr_manager.decoder, modality="CT", field="findings")
     assert result.text.startswith("No acute intracranial hemorrhage"), result.text
+
+
+@pytest.mark.parametrize(
+    ("heard", "written"),
+    [
+        ("There is a 6-millimeter solid nodule.", "There is a 6 mm solid nodule."),
+        ("A six-millimeter nodule.", "A 6 mm nodule."),
+        ("A 1.5-centimeter cyst.", "A 1.5 cm cyst."),
+    ],
+)
+def test_hyphenated_sizes_are_written_as_sizes(heard: str, written: str) -> None:
+    assert to_report_text(heard, "") == written
+
+
+@pytest.mark.parametrize("text", ["A multi-centimeter mass.", "Follow-up in 3 months.",
+                                  "Well-circumscribed cyst.", "A sub-centimeter node."])
+def test_other_hyphenated_words_are_left_alone(text: str) -> None:
+    assert unhyphenate_units(text) == text

@@ -44,7 +44,7 @@ def test_report_language_wins_a_close_acoustic_call() -> None:
 
 def test_acoustic_evidence_wins_a_clear_call() -> None:
     hyps = [_hyp("Sclerotic liver morphology with splenomegaly.", -0.10, 0),
-            _hyp("Cirrhotic liver morphology with splenomegaly.", -0.90, 1)]
+            _hyp("Cirrhotic liver morphology with splenomegaly.", -2.50, 1)]
     assert rescore(hyps)[0].rank == 0
 
 
