@@ -148,7 +148,7 @@ def _build_index(lexicon: Lexicon) -> _Index:
     keys: list[str] = []
     terms: list[Term] = []
     by_key: dict[str, int] = {}
-    for term in lexicon.terms:
+    for term in [*lexicon.terms, *dictionary_terms()]:
         key = _key(term.words)
         if len(key) < 4 or key in by_key:
             continue
@@ -167,6 +167,32 @@ def _known_medical(lexicon: Lexicon) -> frozenset[str]:
     words |= _medwer_words()
     words |= _radiology_dictionary_words()
     return frozenset(words)
+
+
+DICTIONARY_MIN_ENTRIES = 2
+"""A radiology-semantic-dict word becomes a correction target when this many entries use it."""
+
+
+@lru_cache(maxsize=1)
+def dictionary_terms() -> tuple[Term, ...]:
+    """Extra single-word correction targets: uncommon words of radiology-semantic-dict names.
+
+    Words of six letters or more, not common English, used by at least
+    DICTIONARY_MIN_ENTRIES finding/concept names or synonyms (CT, MR, MSK, US vocabulary
+    such as "syndesmotic", "isointense", "angiomyolipoma"). They are targets of the lexicon
+    pass only: they do not go into prompts, and unlike lexicon words they do not stop the
+    context pass from replacing a heard word.
+    """
+    from collections import Counter
+
+    from reporting.asr.language_model import semantic_dict_terms
+
+    seen: Counter[str] = Counter()
+    for term in semantic_dict_terms():
+        seen.update({w.lower() for w in re.findall(r"[A-Za-z]+", term)})
+    return tuple(Term(w, (w,), "dictionary") for w, n in sorted(seen.items())
+                 if n >= DICTIONARY_MIN_ENTRIES and len(w) >= 6
+                 and english_frequency(w) < COMMON_ZIPF)
 
 
 @lru_cache(maxsize=1)

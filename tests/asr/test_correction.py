@@ -262,3 +262,20 @@ def test_context_correction_keeps_meaning_words(lexicon, sentence: str) -> None:
 def test_swaps_location_prefix() -> None:
     assert swaps_location_prefix("intraperitoneal", "retroperitoneal")
     assert not swaps_location_prefix("parapancreatic", "peripancreatic")
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        ("Renal angio my lipoma in the left kidney.", "Renal angiomyolipoma in the left kidney."),
+        ("The lesion is iso intense to muscle.", "The lesion is isointense to muscle."),
+        ("Widening of the sin desmosis.", "Widening of the syndesmosis."),
+        ("Fracture of the capital um.", "Fracture of the capitellum."),
+    ],
+)
+def test_radiology_dictionary_words_are_correction_targets(lexicon, heard: str,
+                                                           expected: str) -> None:
+    from reporting.asr.correction import dictionary_terms
+
+    assert len(dictionary_terms()) > 1000
+    assert correct(heard, lexicon=lexicon).text == expected
