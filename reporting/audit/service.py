@@ -60,8 +60,14 @@ def record(
     report_id: str | None = None,
     outcome: str = "success",
     detail: str = "",
+    flush: bool = True,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction (it commits with the action)."""
+    """Append one event in the caller's transaction (it commits with the action).
+
+    `flush=False` leaves the insert to the commit's flush: only for the last write of a
+    transaction (the next append's chain read would flush it first anyway, unless autoflush
+    is off, so appends inside `no_autoflush` must flush).
+    """
     if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
     last = session.execute(
@@ -83,7 +89,8 @@ def record(
     )
     event.hash = _event_hash(prev, event)
     session.add(event)
-    session.flush()
+    if flush:
+        session.flush()
     return event
 
 

@@ -101,7 +101,8 @@ def enqueue(session: Session, settings: Settings, report: Report,
         session.add(row)
         rows.append(row)
     if rows:
-        session.flush()
+        # Flushed with the rest of the signature (the audit append that follows reads the
+        # chain head and so flushes them, in the same transaction).
         doc = reports.signed_document(session, version)
         if doc is not None:
             # Cached once the signature commits; the worker then skips rebuilding it.

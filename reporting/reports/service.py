@@ -355,6 +355,9 @@ def _freeze(
     session: Session, life: Lifecycle, report: Report, study: Study, user: User,
     status: str, override_reason: str, channel: str, context: dict[str, Any] | None = None,
 ) -> Report:
+    # One flush for the whole signature: the report update (optimistic version check), the
+    # frozen version, the study and the hooks' rows (outbox) go out together when the audit
+    # append reads the chain head, last, so that PostgreSQL's chain lock is held only briefly.
     number = len(report.versions) + 1
     signed_at = utcnow()
     report.status = status
@@ -362,7 +365,6 @@ def _freeze(
     for addendum in report.addenda:
         if addendum.signed_at is not None and addendum.version_number is None:
             addendum.version_number = number
-    session.flush()
     version = ReportVersion(
         report_id=report.id,
         number=number,
@@ -376,7 +378,7 @@ def _freeze(
         signed_at=signed_at,
         override_reason=override_reason,
     )
-    doc = _document(session, life, report, study, version, context)
+    doc = _document(session, life, report, study, version, context, signer=user)
     version.canonical_text = doc.canonical_text()
     version.content_hash = seal(version)
     # Delivery reuses this document instead of rebuilding it (see signed_document).
@@ -385,14 +387,14 @@ def _freeze(
     session.add(version)
     study.status = "preliminary" if status == "preliminary" else "final"
     study.claimed_by_id = None if status != "preliminary" else study.claimed_by_id
-    session.flush()
-    session.expire(report, ["versions", "addenda"])
+    for hook in life.on_signed:
+        hook(session, report, version)
     audit.record(session, _actor(user, channel), f"report.sign.{status}",
                  patient_id=study.patient_id, study_id=study.id, report_id=report.id,
                  detail=f"version {number} sha256 {version.content_hash}"
-                 + (f"; override: {override_reason}" if override_reason else ""))
-    for hook in life.on_signed:
-        hook(session, report, version)
+                 + (f"; override: {override_reason}" if override_reason else ""),
+                 flush=False)
+    session.expire(report, ["versions", "addenda"])
     return report
 
 
@@ -457,12 +459,14 @@ def _person(user: User | None) -> PersonName | None:
 def _document(
     session: Session, life: Lifecycle, report: Report, study: Study,
     version: ReportVersion, context: dict[str, Any] | None = None,
+    signer: User | None = None,
 ) -> ReportDocument:
     patient = study.patient
     if context is None:
         context = context_for(session, study, None)
     sections = tuple(life.templates.sections(report.template_snapshot, version.fields, context))
-    signer = session.get(User, version.signed_by_id)
+    if signer is None or signer.id != version.signed_by_id:
+        signer = session.get(User, version.signed_by_id)
     assert signer is not None
     signature = DocSignature(_person(signer), version.signed_role, version.signed_at)  # type: ignore[arg-type]
     resident_sig = None
