@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,17 +56,91 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
+# --- SQLite writer lock ---------------------------------------------------------------
+#
+# SQLite lets one writer in at a time; every transaction here starts with BEGIN IMMEDIATE,
+# so the others wait in SQLite's busy handler, which sleeps (up to 100 ms a try) instead of
+# waking when the lock frees. Within one process, writers queue on a Python lock instead:
+# taken before BEGIN IMMEDIATE, released once the DBAPI connection commits, rolls back or
+# closes. Other processes still meet the busy handler (the lock is per process).
+
+WRITER_LOCK_TIMEOUT = 30.0  # then fall back to SQLite's own busy handler
+_writer_locks: dict[str, threading.Lock] = {}
+_writer_locks_guard = threading.Lock()
+_writer_owner = threading.local()
+
+
+def sqlite_writer_lock(key: str) -> threading.Lock:
+    """The process-wide writer lock of one SQLite database (keyed by its path)."""
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.Lock())
+
+
+class _LockingConnection(sqlite3.Connection):
+    """A sqlite3 connection that releases the process's writer lock when its transaction ends."""
+
+    writer_lock: threading.Lock | None = None
+    holds_writer_lock = False
+
+    def acquire_writer(self) -> None:
+        lock = self.writer_lock
+        held: set[int] = getattr(_writer_owner, "locks", set())
+        # A thread that already holds the lock through another connection would wait for
+        # itself: it goes on without it (SQLite's busy handler then decides, as before).
+        if lock is None or id(lock) in held:
+            return
+        if lock.acquire(timeout=WRITER_LOCK_TIMEOUT):
+            self.holds_writer_lock = True
+            held.add(id(lock))
+            _writer_owner.locks = held
+
+    def release_writer(self) -> None:
+        if self.holds_writer_lock and self.writer_lock is not None:
+            self.holds_writer_lock = False
+            getattr(_writer_owner, "locks", set()).discard(id(self.writer_lock))
+            self.writer_lock.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.release_writer()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.release_writer()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.release_writer()
+
+
+def _sqlite_lock_key(url: str, engine: Engine) -> str:
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return f"engine:{id(engine)}:{url}"
+    return os.path.realpath(database)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and a writer lock."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+            url, connect_args={"check_same_thread": False, "timeout": 30,
+                               "factory": _LockingConnection}, **kwargs
         )
+        writer_lock = sqlite_writer_lock(_sqlite_lock_key(url, engine))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             # Let SQLAlchemy issue BEGIN itself so transactions are real.
             dbapi_conn.isolation_level = None
+            if isinstance(dbapi_conn, _LockingConnection):
+                dbapi_conn.writer_lock = writer_lock
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
@@ -73,8 +150,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # IMMEDIATE takes the write lock up front: no deadlocked upgrades.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # IMMEDIATE takes the write lock up front: no deadlocked upgrades. The process's
+            # writers queue on the Python lock first (released at commit/rollback/close).
+            dbapi_conn = conn.connection.dbapi_connection
+            locking = isinstance(dbapi_conn, _LockingConnection)
+            if locking:
+                dbapi_conn.acquire_writer()
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                if locking:
+                    dbapi_conn.release_writer()
+                raise
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

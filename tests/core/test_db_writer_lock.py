@@ -1,0 +1,98 @@
+"""The process-wide SQLite writer lock: writers queue on it and it is always released."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from reporting.core.db import make_engine, sqlite_writer_lock
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    path = tmp_path / "lock.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)")
+    engine.dispose()
+    return path
+
+
+def test_lock_held_for_the_transaction_and_released_on_commit_and_rollback(
+        db_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{db_path}")
+    lock = sqlite_writer_lock(str(db_path.resolve()))
+    assert not lock.locked()
+    with engine.begin() as conn:
+        assert lock.locked()
+        conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+    assert not lock.locked()
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+    assert not lock.locked()
+    # A connection closed mid-transaction (pool disposal, invalidation) gives it back too.
+    conn = engine.connect()
+    conn.begin()
+    assert lock.locked()
+    conn.invalidate()
+    conn.close()
+    assert not lock.locked()
+    engine.dispose()
+
+
+def test_writers_of_one_process_queue_instead_of_failing(db_path: Path) -> None:
+    """A writer waits on the lock while another holds the database, then proceeds."""
+    engine = make_engine(f"sqlite:///{db_path}", pool_size=4)
+    order: list[str] = []
+    holding = threading.Event()
+
+    def slow_writer() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t (v) VALUES ('slow')"))
+            holding.set()
+            time.sleep(0.3)
+            order.append("slow commits")
+
+    def fast_writer() -> None:
+        holding.wait(5)
+        with engine.begin() as conn:
+            order.append("fast begins")
+            conn.execute(text("INSERT INTO t (v) VALUES ('fast')"))
+
+    threads = [threading.Thread(target=slow_writer), threading.Thread(target=fast_writer)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert order == ["slow commits", "fast begins"]
+    with engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT v FROM t")).scalars()) == ["fast", "slow"]
+    assert not sqlite_writer_lock(str(db_path.resolve())).locked()
+    engine.dispose()
+
+
+def test_nested_transaction_in_one_thread_does_not_wait_for_itself(db_path: Path) -> None:
+    """A second connection of the thread that holds the lock skips it (no self-deadlock)."""
+    engine = make_engine(f"sqlite:///{db_path}", pool_size=4)
+    lock = sqlite_writer_lock(str(db_path.resolve()))
+    with engine.begin() as outer:
+        outer.execute(text("INSERT INTO t (v) VALUES ('outer')"))
+        started = time.monotonic()
+        inner = engine.connect()
+        try:
+            raw = inner.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("PRAGMA busy_timeout=200")  # not through SQLAlchemy: no BEGIN yet
+            with pytest.raises(OperationalError, match="locked"):
+                inner.begin()
+        finally:
+            inner.close()
+        assert time.monotonic() - started < 5
+        assert lock.locked()
+    assert not lock.locked()
+    engine.dispose()
