@@ -17,6 +17,11 @@ emptying the caches, as a worker in another process would find it (every documen
 by the time from the first signature to the last ACK; "paced" signs at a fixed rate (one
 signature every 1/rate s, as radiologists' signatures arrive) and reports the latency at that
 rate (back to back, latency is mostly the queue the signer builds ahead of the worker).
+With --worker-process the same three measurements are repeated with the worker in its own
+process (`reporting worker --threads 4 --poll 0.05`, the documented separate-worker
+deployment: it finds no document cached and rebuilds each one): "wp_unloaded",
+"wp_sustained" and "wp_paced" sign in this process; "wp_two_signers" signs back to back in
+two processes at once (as two API processes would), reports/s counted to the last ACK.
 Runs on SQLite (WAL) and on a throwaway PostgreSQL cluster.
 """
 
@@ -24,8 +29,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -117,31 +125,174 @@ def undelivered(factory: sessionmaker[Session]) -> int:
                                    .where(OutboxMessage.status != "delivered")).all())
 
 
-def wait_drained(factory: sessionmaker[Session], timeout: float) -> None:
+def wait_drained(factory: sessionmaker[Session], timeout: float, poll: float = 0.005) -> None:
     deadline = time.monotonic() + timeout
     while undelivered(factory):
         if time.monotonic() > deadline:
             raise RuntimeError("deliveries did not drain in time")
-        time.sleep(0.005)
+        time.sleep(poll)
 
 
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def bench_settings(url: str, data_dir: Path, port: int) -> Settings:
+    return Settings(environment="test", data_dir=data_dir, database_url=url,
+                    hl7={"listen": ""}, run_workers=False,  # type: ignore[arg-type]
+                    destinations=[{"name": "ris", "kind": "hl7",  # type: ignore[list-item]
+                                   "port": port, "timeout_seconds": 5}])
+
+
+def start_worker_process(url: str, data_dir: Path, port: int,
+                         threads: int) -> subprocess.Popen[str]:
+    """`reporting worker` in its own process against the same database; returns once it runs."""
+    env = {**os.environ, "REPORTING_ENVIRONMENT": "test", "REPORTING_DATA_DIR": str(data_dir),
+           "REPORTING_DATABASE_URL": url, "REPORTING_HL7__LISTEN": "",
+           "REPORTING_RUN_WORKERS": "false",
+           "REPORTING_DESTINATIONS": json.dumps([{"name": "ris", "kind": "hl7", "port": port,
+                                                  "timeout_seconds": 5}])}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from reporting.cli.main import app; app()", "worker",
+         "--threads", str(threads), "--poll", "0.05"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if "running" not in line:
+        proc.kill()
+        raise RuntimeError(f"worker process did not start: {line}{proc.stdout.read()}")
+    return proc
+
+
+def stop_worker_process(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _signer_process(url: str, data_dir: str, port: int, user_id: str, ids: list[str],
+                    ready: Any, go: Any) -> None:
+    """Sign `ids` back to back in a process of its own (an API process signing)."""
+    settings = bench_settings(url, Path(data_dir), port)
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    life = services.build_lifecycle(settings)
+    life.on_signed.append(outbox.enqueue_hook(settings))
+    sign(factory, life, user_id, ids[0])  # warm up: imports, template cache, connections
+    ready.release()
+    go.wait()
+    for rid in ids[1:]:
+        sign(factory, life, user_id, rid)
+    engine.dispose()
+
+
+def run_worker_process_phases(url: str, settings: Settings, data_dir: Path, port: int,
+                              factory: sessionmaker[Session], life: reports.Lifecycle,
+                              user_id: str, ids: dict[str, list[str]], threads: int,
+                              rate: float) -> dict[str, Any]:
+    """The measurements with the delivery worker in a separate process."""
+    payloads.documents.clear()
+    payloads.messages.clear()
+    worker = start_worker_process(url, data_dir, port, threads)
+    try:
+        for rid in ids["unloaded"]:
+            sign(factory, life, user_id, rid)
+            wait_drained(factory, 30, poll=0.002)
+        unloaded = latencies(factory, ids["unloaded"])
+        started = time.perf_counter()
+        for rid in ids["sustained"]:
+            sign(factory, life, user_id, rid)
+        sign_seconds = time.perf_counter() - started
+        wait_drained(factory, 300, poll=0.02)
+        elapsed = time.perf_counter() - started
+        sustained = latencies(factory, ids["sustained"])
+        paced_started = time.perf_counter()
+        for i, rid in enumerate(ids["paced"]):
+            delay = paced_started + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            sign(factory, life, user_id, rid)
+        paced_sign_seconds = time.perf_counter() - paced_started
+        wait_drained(factory, 300, poll=0.02)
+        paced = latencies(factory, ids["paced"])
+        # Two signing processes (their first report is a warm-up, signed before the clock).
+        ctx = multiprocessing.get_context("spawn")
+        ready, go = ctx.Semaphore(0), ctx.Event()
+        halves = [ids["two"][0::2], ids["two"][1::2]]
+        procs = [ctx.Process(target=_signer_process,
+                             args=(url, str(settings.data_dir), port, user_id, half, ready, go))
+                 for half in halves]
+        for proc in procs:
+            proc.start()
+        for _ in procs:
+            ready.acquire()
+        wait_drained(factory, 60, poll=0.02)
+        started = time.perf_counter()
+        go.set()
+        for proc in procs:
+            proc.join()
+        two_sign_seconds = time.perf_counter() - started
+        wait_drained(factory, 300, poll=0.02)
+        two_elapsed = time.perf_counter() - started
+        timed = [rid for half in halves for rid in half[1:]]
+        two = latencies(factory, timed)
+    finally:
+        stop_worker_process(worker)
+    n = len(ids["sustained"])
+    return {
+        "wp_unloaded": {"reports": len(unloaded),
+                        "p50_ms": round(statistics.median(unloaded), 1),
+                        "p95_ms": round(percentile(unloaded, 0.95), 1),
+                        "max_ms": round(max(unloaded), 1)},
+        "wp_sustained": {"reports": len(sustained),
+                         "reports_per_second": round(n / elapsed, 1),
+                         "signing_per_second": round(n / sign_seconds, 1),
+                         "p50_ms": round(statistics.median(sustained), 1),
+                         "p95_ms": round(percentile(sustained, 0.95), 1)},
+        "wp_paced": {"reports": len(paced), "offered_per_second": rate,
+                     "signed_per_second": round(len(ids["paced"]) / paced_sign_seconds, 1),
+                     "p50_ms": round(statistics.median(paced), 1),
+                     "p95_ms": round(percentile(paced, 0.95), 1),
+                     "max_ms": round(max(paced), 1)},
+        "wp_two_signers": {"reports": len(two),
+                           "reports_per_second": round(len(timed) / two_elapsed, 1),
+                           "signing_per_second": round(len(timed) / two_sign_seconds, 1),
+                           "p50_ms": round(statistics.median(two), 1),
+                           "p95_ms": round(percentile(two, 0.95), 1)},
+    }
+
+
 def run_backend(name: str, url: str, peer: PeerProcess, data_dir: Path, n_latency: int,
-                n_sustained: int, threads: int, batch: int, rate: float) -> dict[str, Any]:
+                n_sustained: int, threads: int, batch: int, rate: float,
+                worker_process: bool = False, only_worker_process: bool = False
+                ) -> dict[str, Any]:
     migrate.upgrade(url)
-    settings = Settings(environment="test", data_dir=data_dir, database_url=url,
-                        hl7={"listen": ""}, run_workers=False,  # type: ignore[arg-type]
-                        destinations=[{"name": "ris", "kind": "hl7",  # type: ignore[list-item]
-                                       "port": peer.port, "timeout_seconds": 5}])
+    settings = bench_settings(url, data_dir, peer.port)
     engine = make_engine(url, pool_size=threads + 4) if not url.startswith("sqlite") \
         else make_engine(url)
     factory = make_sessionmaker(engine)
     life = services.build_lifecycle(settings)
     life.on_signed.append(outbox.enqueue_hook(settings))
     user_id, unloaded_ids = make_drafts(factory, life, n_latency, 0)
+    result: dict[str, Any] = {"backend": name}
+    if worker_process:
+        base = n_latency + 4 * n_sustained
+        wp_ids = {"unloaded": make_drafts(factory, life, n_latency, base)[1],
+                  "sustained": make_drafts(factory, life, n_sustained, base + n_latency)[1],
+                  "paced": make_drafts(factory, life, n_sustained,
+                                       base + n_latency + n_sustained)[1],
+                  "two": make_drafts(factory, life, n_sustained + 2,
+                                     base + n_latency + 2 * n_sustained)[1]}
+        load_before = load_average()
+        result.update(run_worker_process_phases(url, settings, data_dir, peer.port, factory,
+                                                life, user_id, wp_ids, threads, rate))
+        result["load_average_worker_process_phases"] = [load_before, load_average()]
+        if only_worker_process:
+            engine.dispose()
+            return result
     _, sustained_ids = make_drafts(factory, life, n_sustained, n_latency)
     _, backlog_ids = make_drafts(factory, life, n_sustained, n_latency + n_sustained)
     _, cold_ids = make_drafts(factory, life, n_sustained, n_latency + 2 * n_sustained)
@@ -192,7 +343,7 @@ def run_backend(name: str, url: str, peer: PeerProcess, data_dir: Path, n_latenc
     paced = latencies(factory, paced_ids)
     engine.dispose()
     return {
-        "backend": name,
+        **result,
         "load_average_before_after": [load_before, load_average()],
         "unloaded": {"reports": len(unloaded), "p50_ms": round(statistics.median(unloaded), 1),
                      "p95_ms": round(percentile(unloaded, 0.95), 1),
@@ -226,7 +377,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=40.0,
                         help="signatures per second in the paced phase")
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--worker-process", action="store_true",
+                        help="also measure with `reporting worker` in its own process")
+    parser.add_argument("--only-worker-process", action="store_true",
+                        help="measure only the --worker-process phases")
     args = parser.parse_args()
+    args.worker_process = args.worker_process or args.only_worker_process
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -239,7 +395,8 @@ def main() -> None:
                     url = f"sqlite:///{work / 'bench.db'}"
                     results.append(run_backend(
                         "sqlite", url, peer, work / "sqlite", args.latency_reports, args.reports,
-                        args.threads, args.batch, args.rate))
+                        args.threads, args.batch, args.rate, args.worker_process,
+                        args.only_worker_process))
                 else:
                     cluster = PostgresCluster().start()
                     try:
@@ -247,7 +404,7 @@ def main() -> None:
                         results.append(run_backend(
                             "postgresql", cluster.sqlalchemy_url("bench"), peer, work / "pg",
                             args.latency_reports, args.reports, args.threads, args.batch,
-                            args.rate))
+                            args.rate, args.worker_process, args.only_worker_process))
                     finally:
                         cluster.stop()
         finally:
