@@ -375,8 +375,8 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
             # An unknown word is in the window: any lexicon term may replace it, but
             # known words dragged along must be explained by the target.
             threshold = 0.80 if len(window) == 1 else 0.84
-            if len(key) <= 6:
-                threshold = 0.9
+            if len(key) <= 6 or (term.section == "dictionary" and len(window) == 1):
+                threshold = 0.9  # short words and uncurated one-word targets need a close match
             if score < threshold:
                 continue
             if len(window) == 1 and len(term.words) == 1 and word_form_of(key, target):

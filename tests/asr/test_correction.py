@@ -271,6 +271,10 @@ def test_swaps_location_prefix() -> None:
         ("The lesion is iso intense to muscle.", "The lesion is isointense to muscle."),
         ("Widening of the sin desmosis.", "Widening of the syndesmosis."),
         ("Fracture of the capital um.", "Fracture of the capitellum."),
+        ("Small angiomyolipma.", "Small angiomyolipoma."),
+        # A one-word dictionary target needs a close match: the two heard words merge into
+        # the better term instead ("ascular" is not rewritten to "avascular").
+        ("The nerve ascular bundles are intact.", "The neurovascular bundles are intact."),
     ],
 )
 def test_radiology_dictionary_words_are_correction_targets(lexicon, heard: str,
