@@ -27,7 +27,7 @@ class AsrSettings(BaseModel):
     compute_type: str = "int8"
     """CTranslate2 compute type: int8 on CPU, float16 or int8_float16 on GPU."""
     cpu_threads: int = 0
-    """Threads for the decoder; 0 means one per CPU core."""
+    """Threads per decode; 0 = automatic (on CPU one decode per core, up to 4 at once)."""
     allow_download: bool = False
     """Allow fetching a hub id; never done unless set."""
     max_sessions: int = 8

@@ -41,7 +41,10 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 def asr_manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsrManager]:
     """A loaded tiny.en manager shared by the whole test session."""
     data_dir = tmp_path_factory.mktemp("asr-data")
-    manager = AsrManager(AsrSettings(model="tiny.en", cpu_threads=0, max_sessions=4), data_dir)
+    # One decode thread: the scheduler tests check the order in which requests are served.
+    manager = AsrManager(
+        AsrSettings(model="tiny.en", cpu_threads=0, max_sessions=4), data_dir, decode_threads=1
+    )
     manager.load()
     manager.warm_up()
     yield manager

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import threading
 import time
@@ -15,7 +16,7 @@ from reporting.asr.decoder import (
     is_silence_phrase,
     window_for,
 )
-from reporting.asr.manager import AsrManager, Overloaded
+from reporting.asr.manager import MAX_AUTO_DECODE_THREADS, AsrManager, Overloaded
 from reporting.core.config import AsrSettings
 
 from .conftest import SR, load_fixture, word_error_rate
@@ -192,7 +193,8 @@ def test_a_batch_decodes_each_item_like_a_single_decode(asr_manager: AsrManager)
 
 
 async def test_queued_finals_of_several_sessions_share_one_decode(tmp_path) -> None:
-    manager = AsrManager(AsrSettings(model="tiny.en", partial_model=""), tmp_path, max_batch=4)
+    manager = AsrManager(AsrSettings(model="tiny.en", partial_model=""), tmp_path,
+                         decode_threads=1, max_batch=4)
     manager.load()
     audio, _ = load_fixture("cxr_cardiomegaly")
     clips = [audio[i * 3 * SR : (i + 1) * 3 * SR] for i in range(3)]
@@ -257,3 +259,15 @@ def test_partials_use_the_partial_model_and_finals_the_configured_one(tmp_path) 
         assert same.partial_decoder is same.decoder
         assert same.partial_model_name == "tiny.en"
         same.close()
+
+
+def test_decode_threads_default_to_one_per_core_with_one_cpu_thread_each(tmp_path) -> None:
+    cores = os.cpu_count() or 1
+    auto = AsrManager(AsrSettings(model="tiny.en"), tmp_path)
+    assert auto.decode_threads == min(MAX_AUTO_DECODE_THREADS, cores)
+    assert auto.cpu_threads == max(1, cores // auto.decode_threads)
+    explicit = AsrManager(AsrSettings(model="tiny.en", cpu_threads=3), tmp_path)
+    assert (explicit.decode_threads, explicit.cpu_threads) == (1, 3)
+    gpu = AsrManager(AsrSettings(model="tiny.en", device="cuda"), tmp_path)
+    assert gpu.decode_threads == 2
+    assert not auto.loaded  # nothing was loaded to decide this
