@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,26 +62,92 @@ class Base(DeclarativeBase):
 #
 # SQLite lets one writer in at a time; every transaction here starts with BEGIN IMMEDIATE,
 # so the others wait in SQLite's busy handler, which sleeps (up to 100 ms a try) instead of
-# waking when the lock frees. Within one process, writers queue on a Python lock instead:
-# taken before BEGIN IMMEDIATE, released once the DBAPI connection commits, rolls back or
-# closes. Other processes still meet the busy handler (the lock is per process).
+# waking when the lock frees. Writers queue on a lock of ours instead, taken before BEGIN
+# IMMEDIATE and released once the DBAPI connection commits, rolls back or closes: threads of
+# one process on a threading.Lock (woken at once), processes on an flock() of a file next to
+# the database (`<db>-writer.lock`; waited for in steps of at most 2 ms). After
+# WRITER_LOCK_TIMEOUT a writer goes on without it and SQLite's busy handler decides, as before.
 
-WRITER_LOCK_TIMEOUT = 30.0  # then fall back to SQLite's own busy handler
-_writer_locks: dict[str, threading.Lock] = {}
+WRITER_LOCK_TIMEOUT = 30.0
+_WRITER_POLL = 0.002
+_writer_locks: dict[str, WriterLock] = {}
 _writer_locks_guard = threading.Lock()
 _writer_owner = threading.local()
 
 
-def sqlite_writer_lock(key: str) -> threading.Lock:
+class WriterLock:
+    """One SQLite database's writer lock: a thread lock plus (for files) a cross-process flock."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._reset()
+
+    def _reset(self) -> None:
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        self._pid = os.getpid()
+        self._flocked = False
+
+    def locked(self) -> bool:
+        """Whether a thread of this process holds it."""
+        return self._threads.locked()
+
+    def acquire(self, timeout: float = WRITER_LOCK_TIMEOUT) -> bool:
+        """Take the lock (threads, then processes); False if it could not be had in time."""
+        deadline = time.monotonic() + timeout
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        if self.path is None:
+            return True
+        try:
+            if self._fd is None or self._pid != os.getpid():
+                # A forked child opens its own description (an inherited one is the parent's).
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                self._pid = os.getpid()
+            while True:
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    self._flocked = True
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        break  # the other process's writer is slow: SQLite's handler decides
+                    time.sleep(_WRITER_POLL)
+        except OSError:
+            pass  # no lock file (read-only directory): threads still queue, processes don't
+        return True
+
+    def release(self) -> None:
+        """Give the lock back (the flock first, so the next process can go)."""
+        if self._flocked and self._fd is not None:
+            self._flocked = False
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+
+def _after_fork_in_child() -> None:
+    # The child has only the forking thread: locks held by other threads would never free.
+    for lock in list(_writer_locks.values()):
+        lock._reset()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def sqlite_writer_lock(key: str) -> WriterLock:
     """The process-wide writer lock of one SQLite database (keyed by its path)."""
     with _writer_locks_guard:
-        return _writer_locks.setdefault(key, threading.Lock())
+        lock = _writer_locks.get(key)
+        if lock is None:
+            path = None if key.startswith("engine:") else f"{key}-writer.lock"
+            lock = _writer_locks[key] = WriterLock(path)
+        return lock
 
 
 class _LockingConnection(sqlite3.Connection):
-    """A sqlite3 connection that releases the process's writer lock when its transaction ends."""
+    """A sqlite3 connection that releases the writer lock when its transaction ends."""
 
-    writer_lock: threading.Lock | None = None
+    writer_lock: WriterLock | None = None
     holds_writer_lock = False
 
     def acquire_writer(self) -> None:
@@ -89,7 +157,7 @@ class _LockingConnection(sqlite3.Connection):
         # itself: it goes on without it (SQLite's busy handler then decides, as before).
         if lock is None or id(lock) in held:
             return
-        if lock.acquire(timeout=WRITER_LOCK_TIMEOUT):
+        if lock.acquire():
             self.holds_writer_lock = True
             held.add(id(lock))
             _writer_owner.locks = held

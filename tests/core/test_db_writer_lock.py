@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -96,3 +100,46 @@ def test_nested_transaction_in_one_thread_does_not_wait_for_itself(db_path: Path
         assert lock.locked()
     assert not lock.locked()
     engine.dispose()
+
+
+_HOLDER = """
+import sys, time
+from sqlalchemy import text
+from reporting.core.db import make_engine
+engine = make_engine(sys.argv[1])
+with engine.begin() as conn:
+    conn.execute(text("INSERT INTO t (v) VALUES ('other process')"))
+    print("held", flush=True)
+    time.sleep(0.5)
+    print(repr(time.time()), flush=True)
+"""
+
+
+def test_writers_of_other_processes_queue_on_the_lock_file(db_path: Path) -> None:
+    """Another process's transaction holds `<db>-writer.lock`; ours starts when it commits."""
+    url = f"sqlite:///{db_path}"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, url], stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert holder.stdout is not None
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        lock_file = Path(f"{db_path.resolve()}-writer.lock")
+        fd = os.open(lock_file, os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            began = time.time()
+            conn.execute(text("INSERT INTO t (v) VALUES ('this process')"))
+        committed = float(holder.stdout.readline())
+        # We began after the other process committed (and promptly: no busy-handler sleep).
+        assert committed <= began < committed + 0.5
+        with engine.connect() as conn:
+            assert sorted(conn.execute(text("SELECT v FROM t")).scalars()) == [
+                "other process", "this process"]
+        engine.dispose()
+    finally:
+        holder.wait(10)
