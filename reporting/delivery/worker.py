@@ -424,6 +424,7 @@ class DeliveryWorker:
         poll_seconds: float = 1.0,
         policy: outbox.RetryPolicy | None = None,
         name: str | None = None,
+        linger_seconds: float = 0.02,
     ) -> None:
         self.factory = factory
         self.settings = settings
@@ -431,6 +432,10 @@ class DeliveryWorker:
         self.threads = max(1, threads)
         self.batch = max(1, batch)
         self.poll_seconds = poll_seconds
+        # Before claiming after a wake or a partial batch, a sender waits this long so that
+        # the signatures arriving meanwhile go in one batch (two transactions per batch, not
+        # per message); it adds at most this much to each report's latency.
+        self.linger_seconds = max(0.0, linger_seconds)
         self.policy = policy or outbox.RetryPolicy()
         self.name = name or worker_name()
         self.stats = WorkerStats()
@@ -466,9 +471,12 @@ class DeliveryWorker:
                 except Exception:  # the database may be away for a moment; keep going
                     log.exception("delivery worker %s: claim failed", worker)
                     tried = 0
-                if tried:
+                if tried == self.batch:
                     continue
-                self._wake.wait(self.poll_seconds)
+                if not tried:
+                    self._wake.wait(self.poll_seconds)
+                if self.linger_seconds:
+                    self._stop.wait(self.linger_seconds)
 
     def start(self) -> DeliveryWorker:
         """Start the sender threads (returns at once)."""
