@@ -150,34 +150,72 @@ def decode_nbest(decoder: WhisperDecoder, audio: np.ndarray, *, prompt: str = ""
                  hotwords: str | None = None, options: DecodeOptions | None = None,
                  num_hypotheses: int = NUM_HYPOTHESES) -> NBest:
     """One beam search returning up to `num_hypotheses` guarded hypotheses for <= 30 s."""
+    return decode_nbest_batch(decoder, [audio], prompts=[prompt], hotwords=[hotwords],
+                              options=options, num_hypotheses=num_hypotheses)[0]
+
+
+def decode_nbest_batch(decoder: WhisperDecoder, audios: Sequence[np.ndarray], *,
+                       prompts: Sequence[str] | None = None,
+                       hotwords: Sequence[str | None] | None = None,
+                       options: DecodeOptions | None = None,
+                       num_hypotheses: int = NUM_HYPOTHESES) -> list[NBest]:
+    """N-best lists of several utterances from one encoder pass and one `generate` call.
+
+    The encoder window is the largest any item needs (as `WhisperDecoder.decode_batch`);
+    `decode_seconds` of each item is its share of the batch time.
+    """
     opts = options or DecodeOptions(beam_size=5)
     if num_hypotheses < 1:
         raise ValueError("num_hypotheses must be at least 1")
-    audio = np.asarray(audio, dtype=np.float32).reshape(-1)
-    duration = audio.size / SAMPLE_RATE
-    if duration > MAX_WINDOW_S:
-        raise ValueError(f"audio is {duration:.1f} s; split it below {MAX_WINDOW_S:.0f} s")
-    level = rms(audio)
-    if duration < 0.1 or level < QUIET_RMS:
-        return NBest([], duration, 0.0, 0.0, 0.0, "silence")
-    started = time.perf_counter()
-    window = window_for(duration, opts)
-    encoder_output = decoder.model.encode(decoder.features(audio, window))
-    tokens_in = prompt_tokens(decoder, prompt, hotwords, timestamps=opts.timestamps)
-    max_new = min(decoder.model.max_length - len(tokens_in) - 1, int(duration * 12) + 16)
-    beam = max(1, opts.beam_size, num_hypotheses)
-    result = decoder.model.model.generate(
-        encoder_output, [tokens_in], beam_size=beam, num_hypotheses=min(num_hypotheses, beam),
-        patience=1.0, length_penalty=1.0, max_length=len(tokens_in) + max_new,
-        return_scores=True, return_no_speech_prob=True, suppress_blank=True,
-        suppress_tokens=suppressed_tokens(decoder),
-        max_initial_timestamp_index=50,
-    )[0]
+    n = len(audios)
+    prompt_list = list(prompts) if prompts is not None else [""] * n
+    hot_list = list(hotwords) if hotwords is not None else [None] * n
+    if len(prompt_list) != n or len(hot_list) != n:
+        raise ValueError("prompts and hotwords must have one entry per audio")
+    out: list[NBest | None] = [None] * n
+    todo: list[tuple[int, np.ndarray, float, float]] = []
+    for i, raw_audio in enumerate(audios):
+        audio = np.asarray(raw_audio, dtype=np.float32).reshape(-1)
+        duration = audio.size / SAMPLE_RATE
+        if duration > MAX_WINDOW_S:
+            raise ValueError(f"audio is {duration:.1f} s; split it below {MAX_WINDOW_S:.0f} s")
+        level = rms(audio)
+        if duration < 0.1 or level < QUIET_RMS:
+            out[i] = NBest([], duration, 0.0, 0.0, 0.0, "silence")
+        else:
+            todo.append((i, audio, duration, level))
+    if todo:
+        started = time.perf_counter()
+        window = max(window_for(duration, opts) for _, _, duration, _ in todo)
+        feats = np.stack([decoder.features(audio, window) for _, audio, _, _ in todo])
+        encoder_output = decoder.model.encode(feats)
+        tokens_in = [prompt_tokens(decoder, prompt_list[i], hot_list[i],
+                                   timestamps=opts.timestamps) for i, _, _, _ in todo]
+        max_news = [min(decoder.model.max_length - len(tokens) - 1, int(duration * 12) + 16)
+                    for tokens, (_, _, duration, _) in zip(tokens_in, todo, strict=True)]
+        beam = max(1, opts.beam_size, num_hypotheses)
+        results = decoder.model.model.generate(
+            encoder_output, tokens_in, beam_size=beam,
+            num_hypotheses=min(num_hypotheses, beam), patience=1.0, length_penalty=1.0,
+            max_length=max(len(t) + m for t, m in zip(tokens_in, max_news, strict=True)),
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+            suppress_tokens=suppressed_tokens(decoder), max_initial_timestamp_index=50,
+        )
+        share = (time.perf_counter() - started) / len(todo)
+        for (i, _, duration, level), result, max_new in zip(todo, results, max_news,
+                                                             strict=True):
+            out[i] = _nbest(decoder, result, duration, level, window, max_new, share)
+    return [item for item in out if item is not None]
+
+
+def _nbest(decoder: WhisperDecoder, result: object, duration: float, level: float,
+           window: float, max_new: int, elapsed: float) -> NBest:
     eot = decoder.tokenizer.eot
-    no_speech = float(result.no_speech_prob)
+    no_speech = float(result.no_speech_prob)  # type: ignore[attr-defined]
     hyps: list[Hypothesis] = []
     dropped: str | None = None
-    for rank, (ids, score) in enumerate(zip(result.sequences_ids, result.scores, strict=True)):
+    for rank, (ids, score) in enumerate(zip(result.sequences_ids,  # type: ignore[attr-defined]
+                                            result.scores, strict=True)):  # type: ignore[attr-defined]
         ids = [t for t in ids if t < eot]
         raw = decoder.tokenizer.decode(ids).strip()
         avg = float(score) * len(ids) / (len(ids) + 1)
@@ -189,7 +227,6 @@ def decode_nbest(decoder: WhisperDecoder, audio: np.ndarray, *, prompt: str = ""
                 break  # the top hypothesis decides whether anything was said
         if text and why is None:
             hyps.append(Hypothesis(text, len(ids), avg, rank))
-    elapsed = time.perf_counter() - started
     if dropped is not None:
         hyps = []
     return NBest(hyps, duration, window, no_speech, elapsed, dropped)
@@ -251,35 +288,69 @@ def decode_rescored(decoder: WhisperDecoder, audio: np.ndarray, *, prompt: str =
                     personal_rules: Mapping[str, str] | None = None,
                     preceding: str = "") -> Transcript:
     """`WhisperDecoder.decode` with N-best LM rescoring: the text is the chosen raw hypothesis."""
+    return decode_rescored_batch(
+        decoder, [audio], prompts=[prompt], hotwords=[hotwords], options=options,
+        num_hypotheses=num_hypotheses, lm_weight=lm_weight, lm=lm, lexicon=lexicon,
+        personal_rules=[personal_rules], preceding=[preceding])[0]
+
+
+def decode_rescored_batch(
+    decoder: WhisperDecoder,
+    audios: Sequence[np.ndarray],
+    *,
+    prompts: Sequence[str] | None = None,
+    hotwords: Sequence[str | None] | None = None,
+    options: DecodeOptions | None = None,
+    num_hypotheses: int = NUM_HYPOTHESES,
+    lm_weight: float = LM_WEIGHT,
+    lm: RadiologyLM | None = None,
+    lexicon: Lexicon | None = None,
+    personal_rules: Sequence[Mapping[str, str] | None] | None = None,
+    preceding: Sequence[str] | None = None,
+) -> list[Transcript]:
+    """`WhisperDecoder.decode_batch` with N-best LM rescoring per item (one `generate` call)."""
     opts = options or DecodeOptions(beam_size=5)
-    nbest = decode_nbest(decoder, audio, prompt=prompt, hotwords=hotwords, options=opts,
-                         num_hypotheses=num_hypotheses)
-    if nbest.dropped in ("repetition", "low_confidence") and opts.short_window:
-        # Same fallback as the decoder: the padded 30 s window, one hypothesis.
-        retry = decoder.decode(audio, prompt=prompt, hotwords=hotwords,
-                               options=replace(opts, short_window=False))
-        return replace(retry, decode_seconds=nbest.decode_seconds + retry.decode_seconds,
-                       extra={"fallback": 1.0, "first_decode_seconds": nbest.decode_seconds})
-    if not nbest.hypotheses:
-        return Transcript(text="", duration=nbest.duration, no_speech_prob=nbest.no_speech_prob,
-                          decode_seconds=nbest.decode_seconds, dropped=nbest.dropped,
-                          window_s=nbest.window_s)
-    started = time.perf_counter()
-    ranked = rescore(nbest.hypotheses, lm=lm, lexicon=lexicon, personal_rules=personal_rules,
-                     lm_weight=lm_weight, preceding=preceding) if lm_weight > 0 else []
-    best = ranked[0] if ranked else nbest.hypotheses[0]
-    top = nbest.hypotheses[0]
-    rescore_s = time.perf_counter() - started
-    return Transcript(
-        text=best.text,
-        duration=nbest.duration,
-        segments=(Segment(0.0, nbest.duration, best.text),),
-        avg_logprob=best.acoustic,
-        no_speech_prob=nbest.no_speech_prob,
-        compression_ratio=compression_ratio(best.text),
-        decode_seconds=nbest.decode_seconds + rescore_s,
-        raw_text=top.text,
-        window_s=nbest.window_s,
-        extra={"hypotheses": float(len(nbest.hypotheses)), "chosen_rank": float(best.rank),
-               "rescore_seconds": rescore_s},
-    )
+    n = len(audios)
+    rules = list(personal_rules) if personal_rules is not None else [None] * n
+    before = list(preceding) if preceding is not None else [""] * n
+    prompt_list = list(prompts) if prompts is not None else [""] * n
+    hot_list = list(hotwords) if hotwords is not None else [None] * n
+    if len(rules) != n or len(before) != n:
+        raise ValueError("personal_rules and preceding must have one entry per audio")
+    nbests = decode_nbest_batch(decoder, audios, prompts=prompt_list, hotwords=hot_list,
+                                options=opts, num_hypotheses=num_hypotheses)
+    out: list[Transcript] = []
+    for i, nbest in enumerate(nbests):
+        if nbest.dropped in ("repetition", "low_confidence") and opts.short_window:
+            # Same fallback as the decoder: the padded 30 s window, one hypothesis.
+            retry = decoder.decode(audios[i], prompt=prompt_list[i], hotwords=hot_list[i],
+                                   options=replace(opts, short_window=False))
+            out.append(replace(retry, decode_seconds=nbest.decode_seconds + retry.decode_seconds,
+                               extra={"fallback": 1.0,
+                                      "first_decode_seconds": nbest.decode_seconds}))
+            continue
+        if not nbest.hypotheses:
+            out.append(Transcript(text="", duration=nbest.duration,
+                                  no_speech_prob=nbest.no_speech_prob,
+                                  decode_seconds=nbest.decode_seconds, dropped=nbest.dropped,
+                                  window_s=nbest.window_s))
+            continue
+        started = time.perf_counter()
+        ranked = rescore(nbest.hypotheses, lm=lm, lexicon=lexicon, personal_rules=rules[i],
+                         lm_weight=lm_weight, preceding=before[i]) if lm_weight > 0 else []
+        best = ranked[0] if ranked else nbest.hypotheses[0]
+        rescore_s = time.perf_counter() - started
+        out.append(Transcript(
+            text=best.text,
+            duration=nbest.duration,
+            segments=(Segment(0.0, nbest.duration, best.text),),
+            avg_logprob=best.acoustic,
+            no_speech_prob=nbest.no_speech_prob,
+            compression_ratio=compression_ratio(best.text),
+            decode_seconds=nbest.decode_seconds + rescore_s,
+            raw_text=nbest.hypotheses[0].text,
+            window_s=nbest.window_s,
+            extra={"hypotheses": float(len(nbest.hypotheses)), "chosen_rank": float(best.rank),
+                   "rescore_seconds": rescore_s},
+        ))
+    return out

@@ -10,7 +10,9 @@ from reporting.asr.pipeline import speech_chunks, transcribe_pipeline
 from reporting.asr.rescoring import (
     Hypothesis,
     decode_nbest,
+    decode_nbest_batch,
     decode_rescored,
+    decode_rescored_batch,
     guard,
     lm_score,
     rescore,
@@ -126,3 +128,23 @@ def test_pipeline_rescoring_is_optional_and_validated(tiny_decoder: WhisperDecod
     rescored = transcribe_pipeline(path, decoder=tiny_decoder, modality="CR", field="findings")
     assert "cardiomegaly" in rescored.text.lower()
     assert "pleural effusions" in rescored.text.lower()
+
+
+def test_batch_rescoring_keeps_items_apart(tiny_decoder: WhisperDecoder) -> None:
+    first, _ = load_fixture("cxr_cardiomegaly")
+    second, _ = load_fixture("us_abdomen")
+    a = first[speech_chunks(first)[0].start:speech_chunks(first)[0].end]
+    b = second[speech_chunks(second)[0].start:speech_chunks(second)[0].end]
+    silence = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    options = DecodeOptions(beam_size=5)
+    nbests = decode_nbest_batch(tiny_decoder, [a, silence, b], options=options)
+    assert [n.dropped for n in nbests] == [None, "silence", None]
+    assert nbests[0].hypotheses and nbests[2].hypotheses
+    results = decode_rescored_batch(tiny_decoder, [a, silence, b], options=options,
+                                    preceding=["", "", ""])
+    assert results[1].text == ""
+    assert "vascular congestion" in results[0].text.lower()  # raw text: corrected later
+    assert "gallbladder" in results[2].text.lower()
+    assert "gallbladder" not in results[0].text.lower()
+    with pytest.raises(ValueError, match="one entry per audio"):
+        decode_rescored_batch(tiny_decoder, [a, b], preceding=[""])
