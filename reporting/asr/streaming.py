@@ -170,6 +170,8 @@ class StreamingRecognizer:
         self._finishing = False
         self._done = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
+        self._partial_task: asyncio.Task[None] | None = None
+        """The live partial in flight; finals and speculative decodes never wait for it."""
         self._finals_since_finish: list[Final] = []
         self._transcribed_until = 0
 
@@ -237,6 +239,7 @@ class StreamingRecognizer:
     async def aclose(self) -> None:
         """Stop decoding now (audio not yet decoded is abandoned) and end `events()`."""
         self._finishing = True
+        await self._stop_partial()
         if self._worker is not None and not self._worker.done():
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -401,13 +404,29 @@ class StreamingRecognizer:
                 if self._finishing:
                     break
                 job = self._partial_job()
+                if job is not None and job[2]:
+                    await self._decode_partial(*job)  # speculative: may become the final
+                    continue
                 if job is not None:
-                    await self._decode_partial(*job)
+                    # A live partial runs beside this loop, so the speculative decode at the
+                    # next pause (or a final) starts at once instead of waiting for it.
+                    task = asyncio.get_running_loop().create_task(self._decode_partial(*job))
+                    task.add_done_callback(lambda _t: self._wake.set())
+                    self._partial_task = task
                     continue
                 await self._wake.wait()
         finally:
+            await self._stop_partial()
             self._done.set()
             self._events.put_nowait(None)
+
+    async def _stop_partial(self) -> None:
+        """Cancel the live partial in flight (its text would be stale)."""
+        task, self._partial_task = self._partial_task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def _partial_job(self) -> tuple[int, int, bool] | None:
         """(start, end, speculative) of the next partial worth decoding, if any."""
@@ -423,6 +442,8 @@ class StreamingRecognizer:
             if spec is None or (spec.start, spec.end) != (start, end):
                 return start, end, True
             return None
+        if self._partial_task is not None and not self._partial_task.done():
+            return None  # one live partial at a time
         end = self._received
         # Under load partials back off: finals first, and fewer partials per session.
         interval = self.partial_interval * max(1.0, self.manager.active_sessions / 2)

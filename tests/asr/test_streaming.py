@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from reporting.asr.manager import AsrManager
 from reporting.asr.streaming import Final, Partial, StreamingRecognizer
+from reporting.core.config import AsrSettings
 
 from .conftest import SR, load_fixture, word_error_rate
 
@@ -155,3 +158,52 @@ def test_invalid_settings_are_refused(asr_manager: AsrManager) -> None:
         StreamingRecognizer(asr_manager, "x", sample_rate=48000)
     with pytest.raises(ValueError, match="max_utterance_s"):
         StreamingRecognizer(asr_manager, "x", max_utterance_s=60)
+
+
+async def test_a_final_does_not_wait_for_a_live_partial_in_flight(
+    tmp_path: Path, effusion: tuple[np.ndarray, str]
+) -> None:
+    audio, _ = effusion
+    manager = AsrManager(AsrSettings(model="tiny.en", partial_model=""), tmp_path,
+                         decode_threads=2)
+    manager.load()
+    decoder = manager.decoder
+    real = decoder.decode
+    partial_started, release = threading.Event(), threading.Event()
+
+    def hold_partials(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs["options"] == manager.partial_options:  # live partials only
+            partial_started.set()
+            release.wait(30)
+        return real(*args, **kwargs)
+
+    decoder.decode = hold_partials  # type: ignore[method-assign]
+    rec = StreamingRecognizer(manager, "stream-beside", partial_interval_s=0.5)
+    events: list[Partial | Final] = []
+
+    async def collect() -> None:
+        async for event in rec.events():
+            assert isinstance(event, Partial | Final), event
+            events.append(event)
+
+    collector = asyncio.create_task(collect())
+    first_sentence = np.concatenate([audio[: 3 * SR], np.zeros(SR, np.float32)])
+    for pos in range(0, first_sentence.size, SR // 10):
+        rec.feed(first_sentence[pos : pos + SR // 10])
+        await asyncio.sleep(0.005)
+    for _ in range(400):
+        if _finals(events):
+            break
+        await asyncio.sleep(0.05)
+    held = partial_started.is_set() and not release.is_set()
+    release.set()
+    await rec.finish()
+    await asyncio.wait_for(collector, 30)
+    manager.close()
+    finals = _finals(events)
+    assert held  # the live partial was still stuck in its decode ...
+    assert finals  # ... and the pause's final came anyway
+    assert "heart size is normal" in finals[0].text.lower()
+    after = events[events.index(finals[0]) + 1 :]
+    # The held partial turned stale: it is never sent after its utterance's final.
+    assert not [e for e in after if isinstance(e, Partial) and e.start == finals[0].start]
