@@ -7,6 +7,7 @@ for a full parser (an ACK must be answerable even then).
 from __future__ import annotations
 
 import codecs
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -60,26 +61,26 @@ class Delimiters:
 DEFAULT_DELIMITERS = Delimiters()
 
 
+@functools.lru_cache(maxsize=16)
+def _escape_table(d: Delimiters) -> dict[int, str]:
+    # Later entries win where delimiters coincide: escape, field, component, subcomponent,
+    # repetition, in that order of precedence.
+    e = d.escape
+    table: dict[int, str] = {}
+    for ch, code in ((d.repetition, "R"), (d.subcomponent, "T"), (d.component, "S"),
+                     (d.field, "F"), (d.escape, "E")):
+        table[ord(ch)] = f"{e}{code}{e}"
+    return table
+
+
 def escape(text: str, d: Delimiters = DEFAULT_DELIMITERS, *, line_break: str = "\\.br\\") -> str:
     """Escape text for an ER7 field; line breaks become `line_break` (never a raw CR)."""
-    e = d.escape
-    out = []
-    for ch in text:
-        if ch == d.escape:
-            out.append(f"{e}E{e}")
-        elif ch == d.field:
-            out.append(f"{e}F{e}")
-        elif ch == d.component:
-            out.append(f"{e}S{e}")
-        elif ch == d.subcomponent:
-            out.append(f"{e}T{e}")
-        elif ch == d.repetition:
-            out.append(f"{e}R{e}")
-        else:
-            out.append(ch)
-    escaped = "".join(out)
-    escaped = escaped.replace("\r\n", "\n").replace("\r", "\n")
-    return escaped.replace("\n", line_break)
+    escaped = text.translate(_escape_table(d))
+    if "\r" in escaped:
+        escaped = escaped.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n" in escaped:
+        escaped = escaped.replace("\n", line_break)
+    return escaped
 
 
 def unescape(text: str, d: Delimiters = DEFAULT_DELIMITERS) -> str:
