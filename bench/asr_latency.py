@@ -36,8 +36,7 @@ the observer and then calls the unchanged `reporting serve` command. `--experime
 for measuring proposed changes only: it overrides decode settings inside that server
 process (labelled in the output) and is not how the product is configured, except
 `partial_model`, which is passed as the real setting `REPORTING_ASR__PARTIAL_MODEL`
-(`partial_model=` with no value: partials use the final model). `batch=N` lets the
-manager decode up to N queued requests of several sessions in one call.
+(`partial_model=` with no value: partials use the final model).
 """
 
 from __future__ import annotations
@@ -75,7 +74,7 @@ TRAILING_SILENCE_S = 1.0  # lets the last utterance end on a VAD pause, not on `
 SLOT_MODALITIES = ("CR", "CT", "MR", "CT", "CR", "MR", "CT", "CR")
 EXPERIMENT_KEYS = ("final_beam", "partial_beam", "decode_threads", "cpu_threads",
                    "partial_interval_s", "endpoint_ms", "min_window_s", "window_step_s",
-                   "partial_model", "batch")
+                   "partial_model")
 
 
 # -- server side: passive observer + experiment overrides, then the real `serve` ----------
@@ -103,8 +102,6 @@ def _serve_child(port: int, stats_path: Path, experiment: dict[str, Any]) -> Non
         if "partial_beam" in experiment or window:
             self.partial_options = replace(self.partial_options, **window, beam_size=int(
                 experiment.get("partial_beam", self.partial_options.beam_size)))
-        if "batch" in experiment:
-            self.max_batch = int(experiment["batch"])
         managers.append(self)
 
     asr_manager.AsrManager.__init__ = observed_init  # type: ignore[method-assign]

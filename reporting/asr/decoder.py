@@ -15,7 +15,6 @@ import re
 import threading
 import time
 import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -266,63 +265,6 @@ class WhisperDecoder:
                 retry, decode_seconds=result.decode_seconds + retry.decode_seconds, extra=extra
             )
         return result
-
-    def decode_batch(
-        self,
-        audios: Sequence[np.ndarray],
-        *,
-        prompts: Sequence[str] | None = None,
-        hotwords: Sequence[str | None] | None = None,
-        options: DecodeOptions | None = None,
-    ) -> list[Transcript]:
-        """Decode several utterances with one encoder and one `generate` call (same options).
-
-        Each item gets the same guards and fallback as `decode`; the encoder window is the
-        largest any item needs. `decode_seconds` of each item is its share of the batch time.
-        """
-        opts = options or DecodeOptions()
-        n = len(audios)
-        prompt_list = list(prompts) if prompts is not None else [""] * n
-        hot_list = list(hotwords) if hotwords is not None else [None] * n
-        if len(prompt_list) != n or len(hot_list) != n:
-            raise ValueError("prompts and hotwords must have one entry per audio")
-        results: list[Transcript | None] = [None] * n
-        todo: list[tuple[int, np.ndarray, float, float]] = []
-        for i, raw_audio in enumerate(audios):
-            audio = np.asarray(raw_audio, dtype=np.float32).reshape(-1)
-            duration = audio.size / SAMPLE_RATE
-            if duration > MAX_WINDOW_S:
-                raise ValueError(f"audio is {duration:.1f} s; split it below {MAX_WINDOW_S:.0f} s")
-            level = rms(audio)
-            if duration < 0.1 or level < QUIET_RMS:
-                results[i] = Transcript(text="", duration=duration, dropped="silence", window_s=0.0)
-            else:
-                todo.append((i, audio, duration, level))
-        if len(todo) == 1:
-            i, audio, _, _ = todo[0]
-            results[i] = self.decode(audio, prompt=prompt_list[i], hotwords=hot_list[i],
-                                     options=opts)
-        elif todo:
-            started = time.perf_counter()
-            window = max(window_for(duration, opts) for _, _, duration, _ in todo)
-            outputs = self._generate(
-                [a for _, a, _, _ in todo],
-                [d for _, _, d, _ in todo],
-                [prompt_list[i] for i, _, _, _ in todo],
-                [hot_list[i] for i, _, _, _ in todo],
-                window,
-                opts,
-            )
-            share = (time.perf_counter() - started) / len(todo)
-            for (i, audio, duration, level), out in zip(todo, outputs, strict=True):
-                result = self._transcript(out, duration, level, window, share)
-                if result.dropped in ("repetition", "low_confidence") and opts.short_window:
-                    retry = self._decode_once(audio, duration, level, prompt_list[i],
-                                              hot_list[i], replace(opts, short_window=False))
-                    result = replace(retry, decode_seconds=share + retry.decode_seconds,
-                                     extra={"fallback": 1.0, "first_decode_seconds": share})
-                results[i] = result
-        return [r for r in results if r is not None]
 
     def _decode_once(
         self,

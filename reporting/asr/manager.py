@@ -44,7 +44,6 @@ from reporting.asr.decoder import (
     Segment,
     Transcript,
     WhisperDecoder,
-    window_for,
 )
 from reporting.asr.models import resolve_model
 from reporting.asr.vad import speech_chunks
@@ -146,11 +145,8 @@ class AsrManager:
         decode_threads: int | None = None,
         final_options: DecodeOptions = FINAL_OPTIONS,
         partial_options: DecodeOptions = PARTIAL_OPTIONS,
-        max_batch: int = 1,
     ) -> None:
         self.settings = asr
-        self.max_batch = max_batch
-        """Queued requests of several sessions decoded in one call (1 = no batching)."""
         self.data_dir = Path(data_dir)
         self.final_options = final_options
         self.partial_options = partial_options
@@ -456,76 +452,30 @@ class AsrManager:
                     req = self._next_request()
                 if req is None:
                     return
+                if not req.future.set_running_or_notify_cancel():
+                    continue
+                self._in_flight += 1
                 options = req.options
                 if options.beam_size > 1 and self._backlog():
                     # Others are waiting: greedy keeps every session's finals moving.
                     options = replace(options, beam_size=1)
-                batch = [
-                    r for r in self._take_batch(req) if r.future.set_running_or_notify_cancel()
-                ]
-                if not batch:
-                    continue
-                self._in_flight += len(batch)
             decoder = partial_decoder if req.draft else final_decoder
             try:
-                if len(batch) == 1:
-                    results = [
-                        decoder.decode(
-                            req.audio, prompt=req.prompt, hotwords=req.hotwords, options=options
-                        )
-                    ]
-                else:
-                    results = decoder.decode_batch(
-                        [r.audio for r in batch],
-                        prompts=[r.prompt for r in batch],
-                        hotwords=[r.hotwords for r in batch],
-                        options=options,
-                    )
-            except BaseException as exc:  # delivered to the awaiting sessions, never lost
-                log.exception("decode failed for %s", ", ".join(r.session_id for r in batch))
-                for r in batch:
-                    r.future.set_exception(exc)
+                result = decoder.decode(
+                    req.audio, prompt=req.prompt, hotwords=req.hotwords, options=options
+                )
+            except BaseException as exc:  # delivered to the awaiting session, never lost
+                log.exception("decode failed for session %s", req.session_id)
+                req.future.set_exception(exc)
             else:
-                for r, result in zip(batch, results, strict=True):
-                    r.future.set_result(result)
+                req.future.set_result(result)
                 with self._cond:
-                    self._decodes += len(results)
-                    self._audio_s += sum(r.duration for r in results)
-                    self._decode_s += sum(r.decode_seconds for r in results)
+                    self._decodes += 1
+                    self._audio_s += result.duration
+                    self._decode_s += result.decode_seconds
             finally:
                 with self._cond:
-                    self._in_flight -= len(batch)
-
-    def _take_batch(self, first: _Request) -> list[_Request]:
-        """`first` plus queued requests that can share its decode call (lock held).
-
-        Same model and options, and an encoder window within 2 s of `first`'s (the batch
-        is encoded at the largest window). Finals are taken before partials.
-        """
-        batch = [first]
-        if self.max_batch <= 1:
-            return batch
-        window = window_for(first.audio.size / SAMPLE_RATE, first.options)
-
-        def fits(other: _Request) -> bool:
-            return (
-                other.draft == first.draft
-                and other.options == first.options
-                and abs(window_for(other.audio.size / SAMPLE_RATE, other.options) - window) <= 2.0
-            )
-
-        for want in ("final", "partial"):
-            for session_id in list(self._rr):
-                queue = self._queues[session_id]
-                if want == "final":
-                    while len(batch) < self.max_batch and queue.finals and fits(queue.finals[0]):
-                        batch.append(queue.finals.popleft())
-                elif len(batch) < self.max_batch and queue.partial and fits(queue.partial):
-                    batch.append(queue.partial)
-                    queue.partial = None
-                if not queue and session_id not in self._admitted:
-                    self._forget(session_id)
-        return batch
+                    self._in_flight -= 1
 
     def _backlog(self) -> bool:
         """Whether any final is still queued (lock held)."""

@@ -170,59 +170,6 @@ def test_admission_control_refuses_the_extra_session(tmp_path) -> None:
     assert not manager.loaded  # admission never loads the model
 
 
-def test_a_batch_decodes_each_item_like_a_single_decode(asr_manager: AsrManager) -> None:
-    a, _ = load_fixture("cxr_cardiomegaly")
-    b, _ = load_fixture("mr_knee")
-    a, b = a[: 4 * SR], b[: 5 * SR]
-    quiet = np.zeros(2 * SR, dtype=np.float32)
-    opts = asr_manager.partial_options
-    alone = [asr_manager.decoder.decode(x, prompt="Findings:", options=opts) for x in (a, b)]
-    batch = asr_manager.decoder.decode_batch(
-        [a, quiet, b], prompts=["Findings:", "", "Findings:"], options=opts
-    )
-    assert len(batch) == 3
-    assert batch[1].text == ""
-    assert batch[1].dropped == "silence"
-    for single, batched in zip(alone, [batch[0], batch[2]], strict=True):
-        assert batched.text
-        assert word_error_rate(single.text, batched.text) <= 0.2, (single.text, batched.text)
-    assert batch[0].window_s == batch[2].window_s  # one encoder call at the larger window
-    assert batch[0].text != batch[2].text  # no text crosses between items
-    with pytest.raises(ValueError, match="one entry per audio"):
-        asr_manager.decoder.decode_batch([a, b], prompts=["only one"])
-
-
-async def test_queued_finals_of_several_sessions_share_one_decode(tmp_path) -> None:
-    manager = AsrManager(AsrSettings(model="tiny.en", partial_model=""), tmp_path,
-                         decode_threads=1, max_batch=4)
-    manager.load()
-    audio, _ = load_fixture("cxr_cardiomegaly")
-    clips = [audio[i * 3 * SR : (i + 1) * 3 * SR] for i in range(3)]
-    alone = [manager.decoder.decode(c, options=replace(manager.final_options, beam_size=1))
-             for c in clips]
-    sizes: list[int] = []
-    real_batch = manager.decoder.decode_batch
-
-    def counted(audios, **kwargs):  # type: ignore[no-untyped-def]
-        sizes.append(len(audios))
-        return real_batch(audios, **kwargs)
-
-    manager.decoder.decode_batch = counted  # type: ignore[method-assign]
-    started, release = _block_decoder(manager)
-    blocker = manager.submit(clips[0], session_id="blocker")
-    assert started.wait(10)
-    futures = [manager.submit(c, session_id=f"s{i}") for i, c in enumerate(clips)]
-    release.set()
-    assert blocker.result(30) is not None
-    results = [f.result(30) for f in futures]
-    manager.close()
-    assert sizes == [3]  # the three queued finals went through one call
-    for single, batched in zip(alone, results, strict=True):
-        assert batched is not None
-        assert word_error_rate(single.text, batched.text) <= 0.2, (single.text, batched.text)
-    assert manager.stats().decodes == 4
-
-
 def test_partials_use_the_partial_model_and_finals_the_configured_one(tmp_path) -> None:
     from reporting.asr.models import tiny_en_dir
 
