@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from reporting.asr.correction import correct
 from reporting.asr.decoder import (
     SAMPLE_RATE,
     DecodeOptions,
@@ -45,7 +46,9 @@ from reporting.asr.decoder import (
     Transcript,
     WhisperDecoder,
 )
+from reporting.asr.language_model import load_language_model
 from reporting.asr.models import resolve_model
+from reporting.asr.rescoring import decode_rescored
 from reporting.asr.vad import speech_chunks
 from reporting.core.config import AsrSettings
 from reporting.core.errors import Unavailable
@@ -284,6 +287,8 @@ class AsrManager:
         started = time.perf_counter()
         self.partial_decoder.decode(tone.astype(np.float32), options=self.partial_options)
         self.decoder.decode(tone.astype(np.float32), options=self.final_options)
+        if self.settings.rescore_finals:
+            correct("pleural effusion", lm=load_language_model())  # build the LM and lexicon once
         return time.perf_counter() - started
 
     def close(self) -> None:
@@ -461,9 +466,16 @@ class AsrManager:
                     options = replace(options, beam_size=1)
             decoder = partial_decoder if req.draft else final_decoder
             try:
-                result = decoder.decode(
-                    req.audio, prompt=req.prompt, hotwords=req.hotwords, options=options
-                )
+                if not req.draft and options.beam_size > 1 and self.settings.rescore_finals:
+                    # The radiology LM picks among the beam's readings of a final.
+                    result = decode_rescored(
+                        decoder, req.audio, prompt=req.prompt, hotwords=req.hotwords,
+                        options=options,
+                    )
+                else:
+                    result = decoder.decode(
+                        req.audio, prompt=req.prompt, hotwords=req.hotwords, options=options
+                    )
             except BaseException as exc:  # delivered to the awaiting session, never lost
                 log.exception("decode failed for session %s", req.session_id)
                 req.future.set_exception(exc)

@@ -36,6 +36,8 @@ class AsrSettings(BaseModel):
     """Load and warm up the model when the server starts (else at the first dictation)."""
     partial_model: str = "tiny.en"
     """Model for live partials (provisional text; finals use `model`); empty = `model`."""
+    rescore_finals: bool = True
+    """Re-rank each final's beam hypotheses with the radiology language model (N-best)."""
 
 
 class Hl7Settings(BaseModel):

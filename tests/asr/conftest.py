@@ -42,8 +42,11 @@ def asr_manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsrManager
     """A loaded tiny.en manager shared by the whole test session."""
     data_dir = tmp_path_factory.mktemp("asr-data")
     # One decode thread: the scheduler tests check the order in which requests are served.
+    # They hold `WhisperDecoder.decode`, so finals here skip the N-best rescoring (tested in
+    # test_decoder.py and through the dictation WebSocket, where it is on).
     manager = AsrManager(
-        AsrSettings(model="tiny.en", cpu_threads=0, max_sessions=4), data_dir, decode_threads=1
+        AsrSettings(model="tiny.en", cpu_threads=0, max_sessions=4, rescore_finals=False),
+        data_dir, decode_threads=1,
     )
     manager.load()
     manager.warm_up()

@@ -175,7 +175,9 @@ def test_partials_use_the_partial_model_and_finals_the_configured_one(tmp_path) 
 
     copy = tmp_path / "tiny-copy"
     shutil.copytree(tiny_en_dir(), copy)
-    manager = AsrManager(AsrSettings(model="tiny.en", partial_model=str(copy)), tmp_path)
+    manager = AsrManager(
+        AsrSettings(model="tiny.en", partial_model=str(copy), rescore_finals=False), tmp_path
+    )
     manager.load()
     assert manager.partial_decoder is not manager.decoder
     assert manager.partial_model_path == str(copy.resolve())
@@ -218,3 +220,26 @@ def test_decode_threads_default_to_one_per_core_with_one_cpu_thread_each(tmp_pat
     gpu = AsrManager(AsrSettings(model="tiny.en", device="cuda"), tmp_path)
     assert gpu.decode_threads == 2
     assert not auto.loaded  # nothing was loaded to decide this
+
+
+@pytest.mark.parametrize("rescore", [True, False])
+def test_finals_are_rescored_with_the_language_model_unless_turned_off(
+    tmp_path, rescore: bool
+) -> None:
+    manager = AsrManager(AsrSettings(model="tiny.en", rescore_finals=rescore), tmp_path,
+                         decode_threads=1)
+    manager.load()
+    audio, reference = load_fixture("cxr_effusion")
+    clip = audio[: 5 * SR]
+    try:
+        final = manager.submit(clip, session_id="r", kind="final").result(60)
+        partial = manager.submit(clip, session_id="r", kind="partial").result(60)
+    finally:
+        manager.close()
+    assert final is not None
+    assert partial is not None
+    assert final.text.strip()
+    assert word_error_rate(reference, final.text) < 1.0
+    # Rescored finals carry the beam they were chosen from; partials are never rescored.
+    assert ("hypotheses" in final.extra) is rescore
+    assert "hypotheses" not in partial.extra
