@@ -9,6 +9,7 @@ Whisper's `initial_prompt`, well inside its prompt budget.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -135,10 +136,13 @@ def _repo_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+def _template_roots() -> list[Path]:
+    return [_repo_root() / "templates", _repo_root() / "macros"]
+
+
 def template_texts(dirs: Sequence[Path] | None = None) -> list[str]:
     """Plain text of templates/ and macros/ (Jinja tags removed), read at run time."""
-    roots = list(dirs) if dirs is not None else [_repo_root() / "templates",
-                                                  _repo_root() / "macros"]
+    roots = list(dirs) if dirs is not None else _template_roots()
     out: list[str] = []
     for root in roots:
         if not root.is_dir():
@@ -170,15 +174,44 @@ def _file_lexicon() -> Lexicon:
     return Lexicon(parse_terms(TERMS_FILE.read_text(encoding="utf-8").splitlines()))
 
 
-def load_lexicon(*, include_templates: bool = True) -> Lexicon:
-    """The packaged radiology lexicon, plus template/macro words unless disabled."""
-    lexicon = _file_lexicon()
-    if include_templates:
-        from reporting.asr.correction import is_common_english
+def _files_signature(roots: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of every file under `roots`: changes when a template is edited."""
+    found: list[tuple[str, int, int]] = []
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for path in root.rglob("*"):
+            with contextlib.suppress(OSError):
+                stat = path.stat()
+                if path.is_file():
+                    found.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(found))
 
-        extra = [w for w in template_terms() if not is_common_english(w)]
-        if extra:
-            lexicon = lexicon.extend(extra, section="templates")
+
+_LEXICON_CACHE: dict[tuple[tuple[str, int, int], ...], Lexicon] = {}
+
+
+def load_lexicon(*, include_templates: bool = True) -> Lexicon:
+    """The packaged radiology lexicon, plus template/macro words unless disabled.
+
+    The result is cached until a file under templates/ or macros/ changes (hot reload
+    without re-reading every template for each utterance; the same object also keeps the
+    corrector's index cached).
+    """
+    lexicon = _file_lexicon()
+    if not include_templates:
+        return lexicon
+    key = _files_signature(_template_roots())
+    cached = _LEXICON_CACHE.get(key)
+    if cached is not None:
+        return cached
+    from reporting.asr.correction import is_common_english
+
+    extra = [w for w in template_terms() if not is_common_english(w)]
+    if extra:
+        lexicon = lexicon.extend(extra, section="templates")
+    _LEXICON_CACHE.clear()
+    _LEXICON_CACHE[key] = lexicon
     return lexicon
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from reporting.asr.vocabulary import (
@@ -92,3 +94,22 @@ def test_caller_terms_outrank_extra_section_seeds() -> None:
     prompt = build_prompt("findings", "MR", "", [f"term{i} enhancement" for i in range(40)])
     assert "term0 enhancement" in prompt.lower()
     assert count_tokens(prompt) <= PROMPT_TOKEN_BUDGET
+
+
+def test_lexicon_is_cached_until_a_template_changes(tmp_path, monkeypatch) -> None:
+    from reporting.asr import vocabulary
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    template = templates / "ct_abdomen.j2"
+    template.write_text("Findings: {{ findings }} No xanthogranulomatous change.\n")
+    monkeypatch.setattr(vocabulary, "_template_roots", lambda: [templates, tmp_path / "macros"])
+    first = vocabulary.load_lexicon()
+    assert "xanthogranulomatous" in first.words
+    assert vocabulary.load_lexicon() is first  # no re-read per utterance
+    template.write_text("Findings: {{ findings }} No emphysematous cholecystitis.\n")
+    os.utime(template, ns=(1, 1))  # a different mtime even on coarse clocks
+    second = vocabulary.load_lexicon()
+    assert second is not first
+    assert "emphysematous" in second.words
+    assert "xanthogranulomatous" not in second.words
