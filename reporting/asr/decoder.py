@@ -133,6 +133,20 @@ def rms(audio: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
 
 
+def prepare_audio(audio: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Mono float32 samples, their duration (s) and RMS level; more than 30 s is refused."""
+    samples = np.asarray(audio, dtype=np.float32).reshape(-1)
+    duration = samples.size / SAMPLE_RATE
+    if duration > MAX_WINDOW_S:
+        raise ValueError(f"audio is {duration:.1f} s; split it below {MAX_WINDOW_S:.0f} s")
+    return samples, duration, rms(samples)
+
+
+def is_too_quiet(duration: float, level: float) -> bool:
+    """Audio too short or too quiet to hold speech: never sent to the model."""
+    return duration < 0.1 or level < QUIET_RMS
+
+
 def compression_ratio(text: str) -> float:
     """zlib compression ratio of the text (Whisper's repetition measure)."""
     data = text.encode("utf-8")
@@ -200,12 +214,14 @@ class WhisperDecoder:
         )
         from faster_whisper.transcribe import get_suppressed_tokens
 
-        self._suppress = get_suppressed_tokens(self.tokenizer, [-1])
+        self.suppress_tokens: list[int] = list(get_suppressed_tokens(self.tokenizer, [-1]))
+        """Whisper's default suppressed tokens (`suppress_tokens=[-1]`)."""
         self._lock = threading.Lock()  # the feature extractor keeps per-call state
 
-    def _prompt_tokens(
-        self, prompt: str, hotwords: str | None, *, timestamps: bool = False
+    def prompt_tokens(
+        self, prompt: str, hotwords: str | None = None, *, timestamps: bool = False
     ) -> list[int]:
+        """Prompt tokens: <|startofprev|> hotwords + prompt tail, then the SOT sequence."""
         tok = self.tokenizer
         hot: list[int] = []
         if hotwords and hotwords.strip():
@@ -246,12 +262,8 @@ class WhisperDecoder:
     ) -> Transcript:
         """Decode at most 30 s of speech; returns guarded text ('' for silence)."""
         opts = options or DecodeOptions()
-        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
-        duration = audio.size / SAMPLE_RATE
-        if duration > MAX_WINDOW_S:
-            raise ValueError(f"audio is {duration:.1f} s; split it below {MAX_WINDOW_S:.0f} s")
-        level = rms(audio)
-        if duration < 0.1 or level < QUIET_RMS:
+        audio, duration, level = prepare_audio(audio)
+        if is_too_quiet(duration, level):
             return Transcript(text="", duration=duration, dropped="silence", window_s=0.0)
 
         result = self._decode_once(audio, duration, level, prompt, hotwords, opts)
@@ -292,7 +304,7 @@ class WhisperDecoder:
         feats = np.stack([self.features(audio, window) for audio in audios])
         encoder_output = self.model.encode(feats)
         prompt_tokens = [
-            self._prompt_tokens(p, h, timestamps=opts.timestamps)
+            self.prompt_tokens(p, h, timestamps=opts.timestamps)
             for p, h in zip(prompts, hotwords, strict=True)
         ]
         max_news = [
@@ -309,7 +321,7 @@ class WhisperDecoder:
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
-            suppress_tokens=self._suppress,
+            suppress_tokens=self.suppress_tokens,
             max_initial_timestamp_index=50,
         )
         raws: list[_Raw] = []
@@ -330,8 +342,9 @@ class WhisperDecoder:
         self, out: _Raw, duration: float, level: float, window: float, elapsed: float
     ) -> Transcript:
         ratio = compression_ratio(out.text)
-        text, dropped = self._guard(
-            out.text, level, out.no_speech_prob, out.avg_logprob, ratio, out.n_tokens, out.max_new
+        text, dropped = guard(
+            out.text, level=level, no_speech=out.no_speech_prob, avg_logprob=out.avg_logprob,
+            n_tokens=out.n_tokens, max_new=out.max_new,
         )
         return Transcript(
             text=text,
@@ -346,29 +359,23 @@ class WhisperDecoder:
             window_s=window,
         )
 
-    @staticmethod
-    def _guard(
-        raw: str,
-        level: float,
-        no_speech: float,
-        avg_logprob: float,
-        ratio: float,
-        n_tokens: int,
-        max_new: int,
-    ) -> tuple[str, str | None]:
-        if not raw:
-            return "", None
-        if no_speech > NO_SPEECH_THRESHOLD and avg_logprob < LOGPROB_THRESHOLD:
-            return "", "no_speech"
-        if is_silence_phrase(raw) and (level < 0.02 or no_speech > 0.2 or avg_logprob < -0.7):
-            return "", "silence_phrase"
-        text, looped = collapse_loops(raw)
-        if looped and (compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD or not text):
-            return "", "repetition"
-        if not looped and ratio > COMPRESSION_RATIO_THRESHOLD:
-            return "", "repetition"
-        if n_tokens >= max_new and looped:
-            return "", "repetition"
-        if avg_logprob < -1.5:
-            return "", "low_confidence"
-        return text, None
+
+def guard(raw: str, *, level: float, no_speech: float, avg_logprob: float, n_tokens: int,
+          max_new: int) -> tuple[str, str | None]:
+    """The hallucination guards on one decoded text: (kept text, drop reason or None)."""
+    if not raw:
+        return "", None
+    if no_speech > NO_SPEECH_THRESHOLD and avg_logprob < LOGPROB_THRESHOLD:
+        return "", "no_speech"
+    if is_silence_phrase(raw) and (level < 0.02 or no_speech > 0.2 or avg_logprob < -0.7):
+        return "", "silence_phrase"
+    text, looped = collapse_loops(raw)
+    if looped and (compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD or not text):
+        return "", "repetition"
+    if not looped and compression_ratio(raw) > COMPRESSION_RATIO_THRESHOLD:
+        return "", "repetition"
+    if n_tokens >= max_new and looped:
+        return "", "repetition"
+    if avg_logprob < -1.5:
+        return "", "low_confidence"
+    return text, None

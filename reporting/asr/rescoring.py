@@ -24,20 +24,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reporting.asr.decoder import (
-    COMPRESSION_RATIO_THRESHOLD,
-    LOGPROB_THRESHOLD,
-    MAX_WINDOW_S,
-    NO_SPEECH_THRESHOLD,
-    QUIET_RMS,
-    SAMPLE_RATE,
     DecodeOptions,
     Segment,
     Transcript,
     WhisperDecoder,
-    collapse_loops,
     compression_ratio,
-    is_silence_phrase,
-    rms,
+    guard,
+    is_too_quiet,
+    prepare_audio,
     window_for,
 )
 
@@ -54,8 +48,6 @@ from 0.5 to 3.0; 1.0 sits in the middle of that plateau."""
 MAX_WORD_DIFF = 2
 """Hypotheses whose word count differs from the top one's by more than this (or by more
 than 10%) are not considered: the LM must pick between readings, not between lengths."""
-_MAX_PROMPT_TOKENS = 223
-_MAX_HOTWORD_TOKENS = 120
 
 
 @dataclass(frozen=True)
@@ -88,64 +80,6 @@ class NBest:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-def prompt_tokens(decoder: WhisperDecoder, prompt: str, hotwords: str | None = None, *,
-                  timestamps: bool = False) -> list[int]:
-    """Whisper prompt tokens: <|startofprev|> hotwords + prompt tail, then the SOT sequence."""
-    tok = decoder.tokenizer
-    hot: list[int] = []
-    if hotwords and hotwords.strip():
-        hot = tok.encode(" " + hotwords.strip())[:_MAX_HOTWORD_TOKENS]
-    previous: list[int] = []
-    if prompt and prompt.strip():
-        budget = _MAX_PROMPT_TOKENS - len(hot)
-        previous = tok.encode(" " + prompt.strip())[-budget:] if budget > 0 else []
-    tokens: list[int] = []
-    if hot or previous:
-        tokens.append(tok.sot_prev)
-        tokens.extend(hot)
-        tokens.extend(previous)
-    tokens.extend(tok.sot_sequence)
-    if not timestamps:
-        tokens.append(tok.no_timestamps)
-    return tokens
-
-
-_SUPPRESS_CACHE: dict[int, tuple[object, list[int]]] = {}
-
-
-def suppressed_tokens(decoder: WhisperDecoder) -> list[int]:
-    """Whisper's default suppressed tokens (`suppress_tokens=[-1]`) for the decoder's tokenizer."""
-    cached = _SUPPRESS_CACHE.get(id(decoder.tokenizer))
-    if cached is not None and cached[0] is decoder.tokenizer:
-        return cached[1]
-    from faster_whisper.transcribe import get_suppressed_tokens
-
-    tokens = list(get_suppressed_tokens(decoder.tokenizer, [-1]))
-    _SUPPRESS_CACHE[id(decoder.tokenizer)] = (decoder.tokenizer, tokens)
-    return tokens
-
-
-def guard(raw: str, *, level: float, no_speech: float, avg_logprob: float, n_tokens: int,
-          max_new: int) -> tuple[str, str | None]:
-    """The decoder's hallucination guards on one hypothesis: (kept text, drop reason)."""
-    if not raw:
-        return "", None
-    if no_speech > NO_SPEECH_THRESHOLD and avg_logprob < LOGPROB_THRESHOLD:
-        return "", "no_speech"
-    if is_silence_phrase(raw) and (level < 0.02 or no_speech > 0.2 or avg_logprob < -0.7):
-        return "", "silence_phrase"
-    text, looped = collapse_loops(raw)
-    if looped and (compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD or not text):
-        return "", "repetition"
-    if not looped and compression_ratio(raw) > COMPRESSION_RATIO_THRESHOLD:
-        return "", "repetition"
-    if n_tokens >= max_new and looped:
-        return "", "repetition"
-    if avg_logprob < -1.5:
-        return "", "low_confidence"
-    return text, None
-
-
 def decode_nbest(decoder: WhisperDecoder, audio: np.ndarray, *, prompt: str = "",
                  hotwords: str | None = None, options: DecodeOptions | None = None,
                  num_hypotheses: int = NUM_HYPOTHESES) -> NBest:
@@ -175,12 +109,8 @@ def decode_nbest_batch(decoder: WhisperDecoder, audios: Sequence[np.ndarray], *,
     out: list[NBest | None] = [None] * n
     todo: list[tuple[int, np.ndarray, float, float]] = []
     for i, raw_audio in enumerate(audios):
-        audio = np.asarray(raw_audio, dtype=np.float32).reshape(-1)
-        duration = audio.size / SAMPLE_RATE
-        if duration > MAX_WINDOW_S:
-            raise ValueError(f"audio is {duration:.1f} s; split it below {MAX_WINDOW_S:.0f} s")
-        level = rms(audio)
-        if duration < 0.1 or level < QUIET_RMS:
+        audio, duration, level = prepare_audio(raw_audio)
+        if is_too_quiet(duration, level):
             out[i] = NBest([], duration, 0.0, 0.0, 0.0, "silence")
         else:
             todo.append((i, audio, duration, level))
@@ -189,7 +119,7 @@ def decode_nbest_batch(decoder: WhisperDecoder, audios: Sequence[np.ndarray], *,
         window = max(window_for(duration, opts) for _, _, duration, _ in todo)
         feats = np.stack([decoder.features(audio, window) for _, audio, _, _ in todo])
         encoder_output = decoder.model.encode(feats)
-        tokens_in = [prompt_tokens(decoder, prompt_list[i], hot_list[i],
+        tokens_in = [decoder.prompt_tokens(prompt_list[i], hot_list[i],
                                    timestamps=opts.timestamps) for i, _, _, _ in todo]
         max_news = [min(decoder.model.max_length - len(tokens) - 1, int(duration * 12) + 16)
                     for tokens, (_, _, duration, _) in zip(tokens_in, todo, strict=True)]
@@ -199,7 +129,7 @@ def decode_nbest_batch(decoder: WhisperDecoder, audios: Sequence[np.ndarray], *,
             num_hypotheses=min(num_hypotheses, beam), patience=1.0, length_penalty=1.0,
             max_length=max(len(t) + m for t, m in zip(tokens_in, max_news, strict=True)),
             return_scores=True, return_no_speech_prob=True, suppress_blank=True,
-            suppress_tokens=suppressed_tokens(decoder), max_initial_timestamp_index=50,
+            suppress_tokens=decoder.suppress_tokens, max_initial_timestamp_index=50,
         )
         share = (time.perf_counter() - started) / len(todo)
         for (i, _, duration, level), result, max_new in zip(todo, results, max_news,

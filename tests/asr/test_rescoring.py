@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reporting.asr.decoder import SAMPLE_RATE, DecodeOptions, WhisperDecoder
+from reporting.asr.decoder import SAMPLE_RATE, DecodeOptions, WhisperDecoder, guard
 from reporting.asr.pipeline import speech_chunks, transcribe_pipeline
 from reporting.asr.rescoring import (
     Hypothesis,
@@ -13,7 +13,6 @@ from reporting.asr.rescoring import (
     decode_nbest_batch,
     decode_rescored,
     decode_rescored_batch,
-    guard,
     lm_score,
     rescore,
 )
