@@ -16,6 +16,7 @@ and replace it when the match is close. Guards keep plain English intact:
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -447,10 +448,44 @@ def correct(
     use_context: bool = True,
     lm: RadiologyLM | None = None,
 ) -> CorrectionResult:
-    """Fix near-miss medical words/phrases against the lexicon, then in report context."""
+    """Fix near-miss medical words/phrases against the lexicon, then in report context.
+
+    Results are remembered per (text, lexicon, language model, rules): a streaming final is
+    corrected while its beam hypotheses are rescored and again when it reaches the report.
+    """
     if not text.strip():
         return CorrectionResult(text, [])
     lexicon = lexicon or load_lexicon()
+    if use_context:
+        from reporting.asr.language_model import load_language_model
+
+        lm = lm or load_language_model()
+    rules = tuple(sorted((personal_rules or {}).items()))
+    key = (text, id(lexicon), id(lm), rules, use_context)
+    with _RESULT_LOCK:
+        cached = _RESULT_CACHE.get(key)
+    if cached is not None and cached[0] is lexicon and cached[1] is lm:
+        return CorrectionResult(cached[2].text, list(cached[2].changes))
+    result = _correct(text, lexicon, personal_rules, use_context, lm)
+    with _RESULT_LOCK:  # decode threads and the event loop correct at the same time
+        if len(_RESULT_CACHE) >= _RESULT_CACHE_SIZE:
+            _RESULT_CACHE.pop(next(iter(_RESULT_CACHE)))  # oldest first
+        _RESULT_CACHE[key] = (lexicon, lm, result)
+    return CorrectionResult(result.text, list(result.changes))
+
+
+_RESULT_CACHE_SIZE = 256
+_RESULT_LOCK = threading.Lock()
+_RESULT_CACHE: dict[tuple[object, ...], tuple[Lexicon, RadiologyLM | None, CorrectionResult]] = {}
+
+
+def _correct(
+    text: str,
+    lexicon: Lexicon,
+    personal_rules: Mapping[str, str] | None,
+    use_context: bool,
+    lm: RadiologyLM | None,
+) -> CorrectionResult:
     index = _index_for(lexicon)
     changes: list[tuple[str, str]] = []
     text = _apply_personal_rules(text, personal_rules or {}, changes)

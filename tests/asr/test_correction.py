@@ -283,3 +283,14 @@ def test_radiology_dictionary_words_are_correction_targets(lexicon, heard: str,
 
     assert len(dictionary_terms()) > 1000
     assert correct(heard, lexicon=lexicon).text == expected
+
+
+def test_a_repeated_correction_is_remembered_and_callers_get_their_own_copy() -> None:
+    first = correct("small plural effusion")
+    first.changes.append(("mutated", "by caller"))
+    second = correct("small plural effusion")
+    assert second.text == first.text == "small pleural effusion"
+    assert ("mutated", "by caller") not in second.changes
+    # Personal rules are part of what is remembered: a different rule set is corrected anew.
+    ruled = correct("small plural effusion", personal_rules={"small": "tiny"})
+    assert ruled.text.startswith("tiny")
