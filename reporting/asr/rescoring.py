@@ -95,7 +95,7 @@ def decode_nbest_batch(decoder: WhisperDecoder, audios: Sequence[np.ndarray], *,
                        num_hypotheses: int = NUM_HYPOTHESES) -> list[NBest]:
     """N-best lists of several utterances from one encoder pass and one `generate` call.
 
-    The encoder window is the largest any item needs (as `WhisperDecoder.decode_batch`);
+    The encoder window is the largest any item needs;
     `decode_seconds` of each item is its share of the batch time.
     """
     opts = options or DecodeOptions(beam_size=5)
@@ -238,7 +238,7 @@ def decode_rescored_batch(
     personal_rules: Sequence[Mapping[str, str] | None] | None = None,
     preceding: Sequence[str] | None = None,
 ) -> list[Transcript]:
-    """`WhisperDecoder.decode_batch` with N-best LM rescoring per item (one `generate` call)."""
+    """`WhisperDecoder.decode` for several utterances, N-best LM rescored (one `generate` call)."""
     opts = options or DecodeOptions(beam_size=5)
     n = len(audios)
     rules = list(personal_rules) if personal_rules is not None else [None] * n
