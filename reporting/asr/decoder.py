@@ -289,54 +289,42 @@ class WhisperDecoder:
     ) -> Transcript:
         started = time.perf_counter()
         window = window_for(duration, opts)
-        (out,) = self._generate([audio], [duration], [prompt], [hotwords], window, opts)
+        out = self._generate(audio, duration, prompt, hotwords, window, opts)
         return self._transcript(out, duration, level, window, time.perf_counter() - started)
 
     def _generate(
         self,
-        audios: list[np.ndarray],
-        durations: list[float],
-        prompts: list[str],
-        hotwords: list[str | None],
+        audio: np.ndarray,
+        duration: float,
+        prompt: str,
+        hotwords: str | None,
         window: float,
         opts: DecodeOptions,
-    ) -> list[_Raw]:
-        feats = np.stack([self.features(audio, window) for audio in audios])
-        encoder_output = self.model.encode(feats)
-        prompt_tokens = [
-            self.prompt_tokens(p, h, timestamps=opts.timestamps)
-            for p, h in zip(prompts, hotwords, strict=True)
-        ]
-        max_news = [
-            min(self.model.max_length - len(tokens) - 1, int(duration * 12) + 16)
-            for tokens, duration in zip(prompt_tokens, durations, strict=True)
-        ]
-        results = self.model.model.generate(
+    ) -> _Raw:
+        encoder_output = self.model.encode(self.features(audio, window))
+        prompt_tokens = self.prompt_tokens(prompt, hotwords, timestamps=opts.timestamps)
+        max_new = min(self.model.max_length - len(prompt_tokens) - 1, int(duration * 12) + 16)
+        (result,) = self.model.model.generate(
             encoder_output,
-            prompt_tokens,
+            [prompt_tokens],
             beam_size=max(1, opts.beam_size),
             patience=1.0,
             length_penalty=1.0,
-            max_length=max(len(t) + m for t, m in zip(prompt_tokens, max_news, strict=True)),
+            max_length=len(prompt_tokens) + max_new,
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
             suppress_tokens=self.suppress_tokens,
             max_initial_timestamp_index=50,
         )
-        raws: list[_Raw] = []
-        for result, max_new in zip(results, max_news, strict=True):
-            tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot][:max_new]
-            raws.append(
-                _Raw(
-                    text=self.tokenizer.decode(tokens).strip(),
-                    n_tokens=len(tokens),
-                    max_new=max_new,
-                    avg_logprob=float(result.scores[0]) * len(tokens) / (len(tokens) + 1),
-                    no_speech_prob=float(result.no_speech_prob),
-                )
-            )
-        return raws
+        tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot][:max_new]
+        return _Raw(
+            text=self.tokenizer.decode(tokens).strip(),
+            n_tokens=len(tokens),
+            max_new=max_new,
+            avg_logprob=float(result.scores[0]) * len(tokens) / (len(tokens) + 1),
+            no_speech_prob=float(result.no_speech_prob),
+        )
 
     def _transcript(
         self, out: _Raw, duration: float, level: float, window: float, elapsed: float
