@@ -10,6 +10,7 @@ on earlier text, then drops output that looks hallucinated.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import threading
@@ -193,6 +194,36 @@ def collapse_loops(text: str, *, min_repeats: int = 3, max_n: int = 8) -> tuple[
     return " ".join(words), changed
 
 
+REPEAT_SIMILARITY = 0.8
+"""Word-sequence similarity at which a sentence counts as a copy of the one before it."""
+MAX_WORDS_PER_S = 3.5
+"""Faster than anyone dictates: text beyond this rate cannot all have been said."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def drop_repeated_sentences(text: str, duration: float) -> tuple[str, bool]:
+    """Drop sentences that (nearly) copy the sentence before them, when the audio is too short.
+
+    Whisper fills a short window by saying the utterance again ("Soft tissue swelling
+    over the dorsum of the wrist. Soft tissue swelling over the dorsum of the wrist.").
+    Radiologists do say similar sentences in a row ("5 mm nodule in the right upper
+    lobe. 4 mm nodule in the right lower lobe."), so a copy is dropped only while the
+    text is faster than `MAX_WORDS_PER_S` for `duration` seconds of audio.
+    """
+    sentences = _SENTENCE_END.split(text.strip())
+    if len(sentences) < 2 or duration <= 0:
+        return text, False
+    if sum(len(s.split()) for s in sentences) / duration <= MAX_WORDS_PER_S:
+        return text, False
+    kept = [sentences[0]]
+    for sentence in sentences[1:]:
+        now, before = _norm(sentence).split(), _norm(kept[-1]).split()
+        if not (len(now) >= 3 and len(before) >= 3
+                and difflib.SequenceMatcher(None, before, now).ratio() >= REPEAT_SIMILARITY):
+            kept.append(sentence)
+    return " ".join(kept), len(kept) < len(sentences)
+
+
 def is_silence_phrase(text: str) -> bool:
     """True for the stock phrases Whisper produces from silence or noise."""
     return _norm(text) in _SILENCE_PHRASES
@@ -249,7 +280,12 @@ class WhisperDecoder:
         content = feats.shape[-1] - 1
         feats = feats[:, : min(content, frames)]
         if feats.shape[-1] < frames:
-            feats = np.pad(feats, ((0, 0), (0, frames - feats.shape[-1])))
+            # Pad with the log-Mel floor, which is what silence (zero samples) computes to:
+            # Whisper was trained on speech padded with silence to 30 s. A pad of 0.0 reads
+            # as steady sound, and the model then tends to repeat itself to fill it.
+            floor = float(feats.max()) - 2.0 if feats.size else 0.0
+            feats = np.pad(feats, ((0, 0), (0, frames - feats.shape[-1])),
+                           constant_values=floor)
         return np.ascontiguousarray(feats, dtype=np.float32)
 
     def decode(
@@ -332,7 +368,7 @@ class WhisperDecoder:
         ratio = compression_ratio(out.text)
         text, dropped = guard(
             out.text, level=level, no_speech=out.no_speech_prob, avg_logprob=out.avg_logprob,
-            n_tokens=out.n_tokens, max_new=out.max_new,
+            n_tokens=out.n_tokens, max_new=out.max_new, duration=duration,
         )
         return Transcript(
             text=text,
@@ -349,14 +385,22 @@ class WhisperDecoder:
 
 
 def guard(raw: str, *, level: float, no_speech: float, avg_logprob: float, n_tokens: int,
-          max_new: int) -> tuple[str, str | None]:
-    """The hallucination guards on one decoded text: (kept text, drop reason or None)."""
+          max_new: int, duration: float = 0.0) -> tuple[str, str | None]:
+    """The hallucination guards on one decoded text: (kept text, drop reason or None).
+
+    With the audio's `duration`, sentences repeated faster than anyone speaks are dropped
+    too; a repeat that ran into the token limit drops the whole output (the caller retries
+    with the full window), since whatever followed the loop was never decoded.
+    """
     if not raw:
         return "", None
     if no_speech > NO_SPEECH_THRESHOLD and avg_logprob < LOGPROB_THRESHOLD:
         return "", "no_speech"
     if is_silence_phrase(raw) and (level < 0.02 or no_speech > 0.2 or avg_logprob < -0.7):
         return "", "silence_phrase"
+    raw, repeated = drop_repeated_sentences(raw, duration)
+    if repeated and n_tokens >= max_new:
+        return "", "repetition"
     text, looped = collapse_loops(raw)
     if looped and (compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD or not text):
         return "", "repetition"

@@ -150,7 +150,7 @@ def _nbest(decoder: WhisperDecoder, result: object, duration: float, level: floa
         raw = decoder.tokenizer.decode(ids).strip()
         avg = float(score) * len(ids) / (len(ids) + 1)
         text, why = guard(raw, level=level, no_speech=no_speech, avg_logprob=avg,
-                          n_tokens=len(ids), max_new=max_new)
+                          n_tokens=len(ids), max_new=max_new, duration=duration)
         if rank == 0:
             dropped = why
             if why is not None:

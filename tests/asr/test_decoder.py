@@ -13,6 +13,8 @@ import pytest
 from reporting.asr.decoder import (
     DecodeOptions,
     collapse_loops,
+    drop_repeated_sentences,
+    guard,
     is_silence_phrase,
     window_for,
 )
@@ -39,6 +41,48 @@ def test_repeated_ngram_loops_are_collapsed() -> None:
     assert collapse_loops("left to right to left")[1] is False
     assert is_silence_phrase("Thank you.")
     assert not is_silence_phrase("Thank you for the referral of this patient.")
+
+
+def test_a_sentence_repeated_faster_than_speech_is_dropped() -> None:
+    looped = ("Soft tissue swelling over the dorsum of the wrist. "
+              "Soft tissue swelling over the dorsum of the wrist.")
+    assert drop_repeated_sentences(looped, 3.4) == (
+        "Soft tissue swelling over the dorsum of the wrist.", True)
+    # A near copy goes too; a different sentence after it stays.
+    near = ("Endotracheal tube tip terminates 4 cm above the carina. Endotracheal tube "
+            "terminates 4 cm above the carina. No pneumothorax.")
+    assert drop_repeated_sentences(near, 4.0)[0] == (
+        "Endotracheal tube tip terminates 4 cm above the carina. No pneumothorax.")
+    # Similar sentences really said (the audio holds them) are dictation.
+    said = ("There is a 5 mm nodule in the right upper lobe. "
+            "There is a 4 mm nodule in the right lower lobe.")
+    assert drop_repeated_sentences(said, 7.5) == (said, False)
+    assert drop_repeated_sentences(looped, 6.0) == (looped, False)
+    assert drop_repeated_sentences("No effusion. No pneumothorax.", 0.5)[1] is False
+
+
+def test_a_repeat_that_ran_out_of_tokens_drops_the_output_for_a_retry() -> None:
+    text = ("Endotracheal tube tip terminates 4 cm above the carina. Endotracheal tube tip "
+            "terminates 4 cm above the carina. Endotracheal t")
+    kept, why = guard(text, level=0.1, no_speech=0.0, avg_logprob=-0.2, n_tokens=40,
+                      max_new=40, duration=2.0)
+    assert (kept, why) == ("", "repetition")
+    kept, why = guard(text, level=0.1, no_speech=0.0, avg_logprob=-0.2, n_tokens=30,
+                      max_new=40, duration=2.0)
+    assert why is None
+    assert kept.count("carina") == 1
+
+
+def test_short_window_is_padded_with_silence(asr_manager: AsrManager) -> None:
+    audio, _ = load_fixture("msk_wrist")
+    piece = audio[: 4 * SR]
+    padded = asr_manager.decoder.features(piece, 10.0)
+    silence_padded = asr_manager.decoder.model.feature_extractor(
+        np.concatenate([piece, np.zeros(6 * SR, dtype=np.float32)]), padding=160)
+    assert padded.shape == (80, 1000)
+    # The pad is what zero samples compute to (the log-Mel floor), not 0.0.
+    assert np.allclose(padded[:, -200:], silence_padded[:, 800:1000], atol=1e-4)
+    assert padded[:, -1].max() < -0.5
 
 
 def test_a_real_dictation_decodes_to_the_expected_words(asr_manager: AsrManager) -> None:
