@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from reporting.asr.correction import correct
-from reporting.asr.pipeline import drop_echo
+from reporting.asr.pipeline import drop_echo, unhyphenate_units
 from reporting.audit import service as audit
 from reporting.auth.models import Role, User
 from reporting.auth.permissions import allowed
@@ -170,7 +170,7 @@ def apply_final(
         target = report.current_field
         preceding = str(report.fields.get(target, ""))
         corrected = correct(heard).text
-        written = to_written(corrected, preceding=preceding)
+        written = to_written(unhyphenate_units(corrected), preceding=preceding)
         written, _ = apply_substitutions(written, personal_rules(session, user.id))
         if not written.strip():
             return Outcome(state_of(session, report), "nothing")

@@ -23,6 +23,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 from sqlalchemy.orm import Session, sessionmaker
 
 from reporting.asr.manager import AsrManager
+from reporting.asr.pipeline import drop_echo
 from reporting.asr.streaming import Final, Partial, RecognizerError, StreamingRecognizer
 from reporting.asr.vocabulary import build_prompt
 from reporting.core.errors import ReportingError
@@ -281,10 +282,20 @@ class DictationConnection:
     async def _on_final(self, stream: Stream, event: Final) -> None:
         if not event.text.strip():
             return
+        heard, prompt = event.text, self._prompt(stream)
+        if stream.tail and drop_echo(heard, stream.tail) != heard:
+            # Whisper may copy the field's last sentence from its prompt instead of hearing
+            # the new one: decode this audio again without the field's text. A sentence
+            # really said twice comes back the same and is kept.
+            prompt = build_prompt(stream.state.current_field, stream.state.modality, "")
+            retry = await self.manager.decode(event.audio, session_id=f"ws-{id(self)}",
+                                              kind="final", prompt=prompt)
+            if retry is not None and retry.text.strip():
+                heard = retry.text
         outcome = await asyncio.to_thread(
             dictation.apply_final, self.factory, self.library,
             session_id=stream.session_id, user_id=self.user_id, report_id=stream.report_id,
-            heard=event.text, start=event.start, end=event.end, prompt=self._prompt(stream),
+            heard=heard, start=event.start, end=event.end, prompt=prompt,
             selected=stream.selected)
         stream.selected = None
         await self._report_outcome(stream, outcome, event.start, event.end)

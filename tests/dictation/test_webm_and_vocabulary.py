@@ -121,3 +121,19 @@ def test_a_repeated_sentence_is_kept_but_a_prompt_echo_is_dropped(live: Live) ->
         factory, app.state.templates, heard="No pleural effusion. Stable mild cardiomegaly.",
         start=2.0, end=3.0, prompt=prompt, **kwargs)
     assert echoed.inserted == "Stable mild cardiomegaly."
+
+
+def test_a_hyphenated_measurement_is_written_with_its_unit_symbol(live: Live) -> None:
+    app = live.client.app  # type: ignore[attr-defined]
+    factory = app.state.sessionmaker
+    with factory() as session:
+        row = DictationSession(report_id=live.report["id"], user_id=live.doc.user.id)
+        session.add(row)
+        session.commit()
+        session_id = row.id
+    # Whisper writes "6-millimeter nodule"; the report says "6 mm nodule", as whole files do.
+    outcome = dictation.apply_final(
+        factory, app.state.templates, session_id=session_id, user_id=live.doc.user.id,
+        report_id=live.report["id"], heard="There is a 6-millimeter solid nodule.",
+        start=0.0, end=2.5)
+    assert outcome.inserted == "There is a 6 mm solid nodule."
