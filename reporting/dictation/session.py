@@ -287,11 +287,15 @@ class DictationConnection:
             # Whisper may copy the field's last sentence from its prompt instead of hearing
             # the new one: decode this audio again without the field's text. A sentence
             # really said twice comes back the same and is kept.
-            prompt = build_prompt(stream.state.current_field, stream.state.modality, "")
-            retry = await self.manager.decode(event.audio, session_id=f"ws-{id(self)}",
-                                              kind="final", prompt=prompt)
-            if retry is not None and retry.text.strip():
-                heard = retry.text
+            plain = build_prompt(stream.state.current_field, stream.state.modality, "")
+            try:
+                retry = await self.manager.decode(event.audio, session_id=f"ws-{id(self)}",
+                                                  kind="final", prompt=plain)
+            except Exception as exc:  # keep the first reading rather than lose the final
+                log.warning("echo re-decode failed for %s: %s", stream.session_id, exc)
+            else:
+                if retry is not None and retry.text.strip():
+                    heard, prompt = retry.text, plain
         outcome = await asyncio.to_thread(
             dictation.apply_final, self.factory, self.library,
             session_id=stream.session_id, user_id=self.user_id, report_id=stream.report_id,
