@@ -101,16 +101,21 @@ def test_personal_vocabulary_is_learned_from_edits_and_applied(live: Live) -> No
     assert live.client.get("/api/vocabulary", headers=live.doc.headers).json() == []
 
 
-def test_a_repeated_sentence_is_kept_but_a_prompt_echo_is_dropped(live: Live) -> None:
-    app = live.client.app  # type: ignore[attr-defined]
-    factory = app.state.sessionmaker
+def _final_target(live: Live) -> dict[str, str]:
+    """apply_final's session/user/report arguments for a fresh dictation session."""
+    factory = live.client.app.state.sessionmaker  # type: ignore[attr-defined]
     with factory() as session:
         row = DictationSession(report_id=live.report["id"], user_id=live.doc.user.id)
         session.add(row)
         session.commit()
-        session_id = row.id
-    kwargs = {"session_id": session_id, "user_id": live.doc.user.id,
-              "report_id": live.report["id"]}
+        return {"session_id": row.id, "user_id": live.doc.user.id,
+                "report_id": live.report["id"]}
+
+
+def test_a_repeated_sentence_is_kept_but_a_prompt_echo_is_dropped(live: Live) -> None:
+    app = live.client.app  # type: ignore[attr-defined]
+    factory = app.state.sessionmaker
+    kwargs = _final_target(live)
     prompt = "Heart size is normal. No pleural effusion."
     # Said again on purpose, at a normal speaking rate: kept.
     kept = dictation.apply_final(factory, app.state.templates, heard="No pleural effusion.",
@@ -125,15 +130,8 @@ def test_a_repeated_sentence_is_kept_but_a_prompt_echo_is_dropped(live: Live) ->
 
 def test_a_hyphenated_measurement_is_written_with_its_unit_symbol(live: Live) -> None:
     app = live.client.app  # type: ignore[attr-defined]
-    factory = app.state.sessionmaker
-    with factory() as session:
-        row = DictationSession(report_id=live.report["id"], user_id=live.doc.user.id)
-        session.add(row)
-        session.commit()
-        session_id = row.id
     # Whisper writes "6-millimeter nodule"; the report says "6 mm nodule", as whole files do.
     outcome = dictation.apply_final(
-        factory, app.state.templates, session_id=session_id, user_id=live.doc.user.id,
-        report_id=live.report["id"], heard="There is a 6-millimeter solid nodule.",
-        start=0.0, end=2.5)
+        app.state.sessionmaker, app.state.templates, heard="There is a 6-millimeter solid nodule.",
+        start=0.0, end=2.5, **_final_target(live))
     assert outcome.inserted == "There is a 6 mm solid nodule."
