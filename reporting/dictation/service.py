@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from reporting.asr.correction import correct
+from reporting.asr.decoder import MAX_WORDS_PER_S
 from reporting.asr.pipeline import drop_echo, unhyphenate_units
 from reporting.audit import service as audit
 from reporting.auth.models import Role, User
@@ -205,8 +206,9 @@ def apply_button(
         return outcome
 
 
-ECHO_WORDS_PER_SECOND = 3.5
-"""Faster than anyone dictates: text beyond this rate is the prompt echoed back."""
+ECHO_WORDS_PER_SECOND = MAX_WORDS_PER_S
+"""Faster than anyone dictates (the decoder's repeat guard uses the same rate): text beyond
+this rate is the prompt echoed back."""
 
 
 def _without_echo(heard: str, prompt: str, seconds: float) -> str:
