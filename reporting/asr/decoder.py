@@ -105,6 +105,11 @@ class _Raw:
     no_speech_prob: float
 
 
+MAX_TOKENS_PER_S = 8.0
+"""Token budget of a decode per second of audio. Dictation measures at most 4.1 tokens a
+second of speech (the densest fixture, numbers and Latin included); a decoder loop runs to
+the budget, so the budget is what a loop costs before it is caught and retried."""
+
 @dataclass(frozen=True)
 class DecodeOptions:
     """Knobs of one decode call."""
@@ -116,6 +121,16 @@ class DecodeOptions:
     window_step_s: float = 5.0
     timestamps: bool = False
     """Let the model emit timestamp tokens (Whisper's default mode) instead of plain text."""
+    no_repeat_ngram_size: int = 0
+    """Forbid any run of this many output tokens from occurring twice (0: allowed). The
+    prompt does not count. Used to break a decoder loop on retry."""
+    max_tokens_per_s: float = MAX_TOKENS_PER_S
+    """Token budget per second of audio."""
+    retry: bool = True
+    """Decode again when the short window's output is dropped: a loop (repetition) first on
+    the same window with `no_repeat_ngram_size=LOOP_BREAK_NGRAM`, then (or for low
+    confidence) with the padded 30 s window. Partials turn it off: their audio ends
+    mid-word, a retry costs up to 5 decodes, and the next partial or the final comes anyway."""
 
 
 def window_for(duration: float, options: DecodeOptions) -> float:
@@ -125,6 +140,27 @@ def window_for(duration: float, options: DecodeOptions) -> float:
     step = max(0.5, options.window_step_s)
     window = math.ceil((duration + 0.25) / step) * step
     return float(min(MAX_WINDOW_S, max(options.min_window_s, window)))
+
+
+LOOP_BREAK_NGRAM = 8
+"""Token n-gram that may not repeat when a looping decode is retried: a copied sentence is
+longer, while a short phrase said twice ("in the right upper lobe") stays possible."""
+
+
+LOOP_BREAK_TOKENS_PER_S = 12.0
+"""The retry's token budget: with repeats forbidden, a beam that would have looped wanders on
+instead, and a wider budget lets the beam that ends win over it."""
+
+
+def wants_loop_break_retry(dropped: str | None, options: DecodeOptions) -> bool:
+    """Whether a decode dropped for `dropped` is retried on its window with loops forbidden."""
+    return dropped == "repetition" and options.retry and not options.no_repeat_ngram_size
+
+
+def wants_full_window_retry(dropped: str | None, options: DecodeOptions) -> bool:
+    """Whether a short-window decode dropped for `dropped` is worth the 30 s window retry."""
+    return (dropped in ("repetition", "low_confidence") and options.short_window
+            and options.retry)
 
 
 def rms(audio: np.ndarray) -> float:
@@ -207,8 +243,9 @@ def drop_repeated_sentences(text: str, duration: float) -> tuple[str, bool]:
     Whisper fills a short window by saying the utterance again ("Soft tissue swelling
     over the dorsum of the wrist. Soft tissue swelling over the dorsum of the wrist.").
     Radiologists do say similar sentences in a row ("5 mm nodule in the right upper
-    lobe. 4 mm nodule in the right lower lobe."), so a copy is dropped only while the
-    text is faster than `MAX_WORDS_PER_S` for `duration` seconds of audio.
+    lobe. 4 mm nodule in the right lower lobe."), so a copy (or the start of one, where
+    the output ended mid-loop) is dropped only while the text is faster than
+    `MAX_WORDS_PER_S` for `duration` seconds of audio.
     """
     sentences = _SENTENCE_END.split(text.strip())
     if len(sentences) < 2 or duration <= 0:
@@ -218,8 +255,11 @@ def drop_repeated_sentences(text: str, duration: float) -> tuple[str, bool]:
     kept = [sentences[0]]
     for sentence in sentences[1:]:
         now, before = _norm(sentence).split(), _norm(kept[-1]).split()
-        if not (len(now) >= 3 and len(before) >= 3
-                and difflib.SequenceMatcher(None, before, now).ratio() >= REPEAT_SIMILARITY):
+        copy = len(now) >= 3 and len(before) >= 3 and (
+            difflib.SequenceMatcher(None, before, now).ratio() >= REPEAT_SIMILARITY)
+        # A loop cut short by the end of the output: the start of the sentence again.
+        restart = 2 <= len(now) < len(before) and before[: len(now)] == now
+        if not (copy or restart):
             kept.append(sentence)
     return " ".join(kept), len(kept) < len(sentences)
 
@@ -271,6 +311,12 @@ class WhisperDecoder:
             tokens.append(tok.no_timestamps)
         return tokens
 
+    def max_new_tokens(self, duration: float, prompt_length: int,
+                       options: DecodeOptions | None = None) -> int:
+        """Most tokens a decode of `duration` seconds may produce under `options`."""
+        per_s = (options or DecodeOptions()).max_tokens_per_s
+        return min(self.model.max_length - prompt_length - 1, int(duration * per_s) + 10)
+
     def features(self, audio: np.ndarray, window_s: float) -> np.ndarray:
         """Log-Mel features of `audio` padded (or trimmed) to `window_s` seconds."""
         fe = self.model.feature_extractor
@@ -303,12 +349,21 @@ class WhisperDecoder:
             return Transcript(text="", duration=duration, dropped="silence", window_s=0.0)
 
         result = self._decode_once(audio, duration, level, prompt, hotwords, opts)
-        if result.dropped in ("repetition", "low_confidence") and opts.short_window:
+        first_seconds = result.decode_seconds
+        extra: dict[str, float] = {}
+        if wants_loop_break_retry(result.dropped, opts):
+            opts = replace(opts, no_repeat_ngram_size=LOOP_BREAK_NGRAM,
+                           max_tokens_per_s=LOOP_BREAK_TOKENS_PER_S)
+            retry = self._decode_once(audio, duration, level, prompt, hotwords, opts)
+            extra = {"loop_break": 1.0, "first_decode_seconds": first_seconds}
+            result = replace(retry, decode_seconds=result.decode_seconds + retry.decode_seconds,
+                             extra=extra)
+        if wants_full_window_retry(result.dropped, opts):
             # Fallback: the padded 30 s window the model was trained on.
             retry = self._decode_once(
                 audio, duration, level, prompt, hotwords, replace(opts, short_window=False)
             )
-            extra = {"fallback": 1.0, "first_decode_seconds": result.decode_seconds}
+            extra = {**extra, "fallback": 1.0, "first_decode_seconds": first_seconds}
             result = replace(
                 retry, decode_seconds=result.decode_seconds + retry.decode_seconds, extra=extra
             )
@@ -339,7 +394,7 @@ class WhisperDecoder:
     ) -> _Raw:
         encoder_output = self.model.encode(self.features(audio, window))
         prompt_tokens = self.prompt_tokens(prompt, hotwords, timestamps=opts.timestamps)
-        max_new = min(self.model.max_length - len(prompt_tokens) - 1, int(duration * 12) + 16)
+        max_new = self.max_new_tokens(duration, len(prompt_tokens), opts)
         (result,) = self.model.model.generate(
             encoder_output,
             [prompt_tokens],
@@ -347,6 +402,7 @@ class WhisperDecoder:
             patience=1.0,
             length_penalty=1.0,
             max_length=len(prompt_tokens) + max_new,
+            no_repeat_ngram_size=opts.no_repeat_ngram_size,
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
@@ -389,8 +445,8 @@ def guard(raw: str, *, level: float, no_speech: float, avg_logprob: float, n_tok
     """The hallucination guards on one decoded text: (kept text, drop reason or None).
 
     With the audio's `duration`, sentences repeated faster than anyone speaks are dropped
-    too; a repeat that ran into the token limit drops the whole output (the caller retries
-    with the full window), since whatever followed the loop was never decoded.
+    too. Output that ran into the token limit is dropped whole (the caller retries): it
+    never ended, so it is a loop, and whatever followed the loop was never decoded.
     """
     if not raw:
         return "", None
@@ -398,15 +454,13 @@ def guard(raw: str, *, level: float, no_speech: float, avg_logprob: float, n_tok
         return "", "no_speech"
     if is_silence_phrase(raw) and (level < 0.02 or no_speech > 0.2 or avg_logprob < -0.7):
         return "", "silence_phrase"
-    raw, repeated = drop_repeated_sentences(raw, duration)
-    if repeated and n_tokens >= max_new:
-        return "", "repetition"
+    if n_tokens >= max_new:
+        return "", "repetition"  # it never ended: a loop, or text no one could have said
+    raw, _ = drop_repeated_sentences(raw, duration)
     text, looped = collapse_loops(raw)
     if looped and (compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD or not text):
         return "", "repetition"
     if not looped and compression_ratio(raw) > COMPRESSION_RATIO_THRESHOLD:
-        return "", "repetition"
-    if n_tokens >= max_new and looped:
         return "", "repetition"
     if avg_logprob < -1.5:
         return "", "low_confidence"

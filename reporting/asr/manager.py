@@ -62,8 +62,8 @@ DecodeKind = Literal["final", "partial"]
 
 FINAL_OPTIONS = DecodeOptions(beam_size=5)
 """Finals: short encoder window, beam 5 (measured: 2-4 WER points better than greedy on base)."""
-PARTIAL_OPTIONS = DecodeOptions(beam_size=1)
-"""Partials: short encoder window, greedy."""
+PARTIAL_OPTIONS = DecodeOptions(beam_size=1, retry=False)
+"""Partials: short encoder window, greedy, no retry (a dropped partial is skipped)."""
 
 
 MAX_AUTO_DECODE_THREADS = 4
@@ -177,6 +177,9 @@ class AsrManager:
         self._rr: deque[str] = deque()
         self._admitted: set[str] = set()
         self._in_flight = 0
+        self._drafts_in_flight = 0
+        self.max_draft_threads = max(1, self.decode_threads - 1)
+        """Decode threads live partials may hold at once: one stays free for finals."""
         self._threads: list[threading.Thread] = []
         self._closed = False
         self._decodes = 0
@@ -430,7 +433,12 @@ class AsrManager:
             self._rr.remove(session_id)
 
     def _next_request(self) -> _Request | None:
-        """Pick the next request: finals first, round-robin across sessions (lock held)."""
+        """Pick the next request: finals first, round-robin across sessions (lock held).
+
+        A live partial (draft) waits while `max_draft_threads` drafts are decoding, so a
+        final or a speculative final decode never queues behind partials.
+        """
+        drafts_allowed = self._drafts_in_flight < self.max_draft_threads
         for want in ("final", "partial"):
             for _ in range(len(self._rr)):
                 session_id = self._rr[0]
@@ -439,7 +447,8 @@ class AsrManager:
                 req: _Request | None = None
                 if want == "final" and queue.finals:
                     req = queue.finals.popleft()
-                elif want == "partial" and queue.partial is not None:
+                elif want == "partial" and queue.partial is not None and (
+                        drafts_allowed or not queue.partial.draft):
                     req, queue.partial = queue.partial, None
                 if req is not None:
                     if not queue and session_id not in self._admitted:
@@ -460,6 +469,7 @@ class AsrManager:
                 if not req.future.set_running_or_notify_cancel():
                     continue
                 self._in_flight += 1
+                self._drafts_in_flight += req.draft
                 options = req.options
                 if options.beam_size > 1 and self._backlog():
                     # Others are waiting: greedy keeps every session's finals moving.
@@ -488,6 +498,8 @@ class AsrManager:
             finally:
                 with self._cond:
                     self._in_flight -= 1
+                    self._drafts_in_flight -= req.draft
+                    self._cond.notify()  # a partial held back by the draft cap may go now
 
     def _backlog(self) -> bool:
         """Whether any final is still queued (lock held)."""

@@ -51,6 +51,10 @@ def test_a_sentence_repeated_faster_than_speech_is_dropped() -> None:
     # A near copy goes too; a different sentence after it stays.
     near = ("Endotracheal tube tip terminates 4 cm above the carina. Endotracheal tube "
             "terminates 4 cm above the carina. No pneumothorax.")
+    restarted = "Subcutaneous emphysema along the right chest wall. Subcutaneous emphysema"
+    assert drop_repeated_sentences(restarted, 2.4) == (
+        "Subcutaneous emphysema along the right chest wall.", True)
+    assert drop_repeated_sentences(restarted, 6.0) == (restarted, False)
     assert drop_repeated_sentences(near, 4.0)[0] == (
         "Endotracheal tube tip terminates 4 cm above the carina. No pneumothorax.")
     # Similar sentences really said (the audio holds them) are dictation.
@@ -71,6 +75,35 @@ def test_a_repeat_that_ran_out_of_tokens_drops_the_output_for_a_retry() -> None:
                       max_new=40, duration=2.0)
     assert why is None
     assert kept.count("carina") == 1
+    # Output that never ended is dropped even when no repeat shows in what was kept.
+    cut = "Endotracheal tube tip terminates 4 cm above the carina. Endotracheal tube"
+    assert guard(cut, level=0.1, no_speech=0.0, avg_logprob=-0.2, n_tokens=30, max_new=30,
+                 duration=2.6) == ("", "repetition")
+    # Ended in time, but the loop's restart is left at the end: the fragment goes.
+    assert guard(cut, level=0.1, no_speech=0.0, avg_logprob=-0.2, n_tokens=20, max_new=30,
+                 duration=2.6) == ("Endotracheal tube tip terminates 4 cm above the carina.", None)
+
+
+def test_a_decoder_loop_is_retried_on_its_window_with_repeats_forbidden(
+        asr_manager: AsrManager) -> None:
+    # "Enteric tube courses below the diaphragm." after a prompt that holds the previous
+    # sentence twice (as an echo leaves it): tiny.en copies the prompt until its token limit.
+    audio, _ = load_fixture("cxr_lines_tubes")
+    piece = audio[74_624:115_840]
+    prompt = ("No pleural effusion or pneumothorax. Stable cardiomegaly. Bibasilar "
+              "atelectasis. Endotracheal tube tip 4 cm above the carina. Nondisplaced "
+              "fracture. Joint effusion. Subchondral sclerosis and osteophytes. "
+              "Endotracheal tube tip terminates 4 cm above the carina. "
+              "Endotracheal tube tip terminates 4 cm above the carina.")
+    decoder = asr_manager.decoder
+    looped = decoder.decode(piece, prompt=prompt, options=DecodeOptions(retry=False))
+    assert looped.dropped == "repetition"
+    assert looped.text == ""
+    retried = decoder.decode(piece, prompt=prompt)
+    assert retried.extra.get("loop_break") == 1.0
+    assert retried.dropped is None
+    assert "below the" in retried.text and "carina" not in retried.text, retried.text
+    assert retried.decode_seconds > retried.extra["first_decode_seconds"]
 
 
 def test_short_window_is_padded_with_silence(asr_manager: AsrManager) -> None:
@@ -196,6 +229,42 @@ async def test_stale_partials_are_dropped_and_finals_go_first(asr_manager: AsrMa
     assert f2.result(30) is not None
     assert done_order == ["final", "partial"]  # the other session's final went first
     assert asr_manager.stats().queue_depth == 0
+
+
+def test_live_partials_leave_a_decode_thread_free_for_finals(tmp_path) -> None:
+    manager = AsrManager(AsrSettings(model="tiny.en", rescore_finals=False), tmp_path,
+                         decode_threads=2)
+    assert manager.max_draft_threads == 1
+    manager.load()
+    audio, _ = load_fixture("msk_wrist")
+    clip = audio[: 2 * SR]
+    decoder = manager.decoder
+    original = decoder.decode
+    started, release = threading.Event(), threading.Event()
+
+    def first_call_blocks(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not started.is_set():
+            started.set()
+            release.wait(10)
+        return original(*args, **kwargs)
+
+    decoder.decode = first_call_blocks  # type: ignore[method-assign]
+    try:
+        a = manager.submit(clip, session_id="a", kind="partial")
+        assert started.wait(10)
+        b = manager.submit(clip, session_id="b", kind="partial")
+        time.sleep(0.2)
+        stats = manager.stats()
+        assert (stats.in_flight, stats.queued_partials) == (1, 1)  # b waits: thread 2 idles
+        final = manager.submit(clip, session_id="c", kind="final")
+        assert final.result(30) is not None  # served at once by the free thread
+        assert not b.done()
+        release.set()
+        assert a.result(30) is not None
+        assert b.result(30) is not None
+    finally:
+        release.set()
+        manager.close()
 
 
 def test_admission_control_refuses_the_extra_session(tmp_path) -> None:
