@@ -105,10 +105,11 @@ class _Raw:
     no_speech_prob: float
 
 
-MAX_TOKENS_PER_S = 8.0
-"""Token budget of a decode per second of audio. Dictation measures at most 4.1 tokens a
-second of speech (the densest fixture, numbers and Latin included); a decoder loop runs to
-the budget, so the budget is what a loop costs before it is caught and retried."""
+MAX_TOKENS_PER_S = 12.0
+"""Token budget of a decode per second of audio (plus 16). Dictation measures at most 4.1
+tokens a second of speech (the densest fixture, numbers and Latin included), so output that
+reaches the budget never ended: a decoder loop."""
+
 
 @dataclass(frozen=True)
 class DecodeOptions:
@@ -121,16 +122,10 @@ class DecodeOptions:
     window_step_s: float = 5.0
     timestamps: bool = False
     """Let the model emit timestamp tokens (Whisper's default mode) instead of plain text."""
-    no_repeat_ngram_size: int = 0
-    """Forbid any run of this many output tokens from occurring twice (0: allowed). The
-    prompt does not count. Used to break a decoder loop on retry."""
-    max_tokens_per_s: float = MAX_TOKENS_PER_S
-    """Token budget per second of audio."""
     retry: bool = True
-    """Decode again when the short window's output is dropped: a loop (repetition) first on
-    the same window with `no_repeat_ngram_size=LOOP_BREAK_NGRAM`, then (or for low
-    confidence) with the padded 30 s window. Partials turn it off: their audio ends
-    mid-word, a retry costs up to 5 decodes, and the next partial or the final comes anyway."""
+    """Decode again with the padded 30 s window when the short window's output is dropped
+    for repetition or low confidence. Partials turn it off: their audio ends mid-word, the
+    retry costs 3-6 decodes, and the next partial or the final comes anyway."""
 
 
 def window_for(duration: float, options: DecodeOptions) -> float:
@@ -140,21 +135,6 @@ def window_for(duration: float, options: DecodeOptions) -> float:
     step = max(0.5, options.window_step_s)
     window = math.ceil((duration + 0.25) / step) * step
     return float(min(MAX_WINDOW_S, max(options.min_window_s, window)))
-
-
-LOOP_BREAK_NGRAM = 8
-"""Token n-gram that may not repeat when a looping decode is retried: a copied sentence is
-longer, while a short phrase said twice ("in the right upper lobe") stays possible."""
-
-
-LOOP_BREAK_TOKENS_PER_S = 12.0
-"""The retry's token budget: with repeats forbidden, a beam that would have looped wanders on
-instead, and a wider budget lets the beam that ends win over it."""
-
-
-def wants_loop_break_retry(dropped: str | None, options: DecodeOptions) -> bool:
-    """Whether a decode dropped for `dropped` is retried on its window with loops forbidden."""
-    return dropped == "repetition" and options.retry and not options.no_repeat_ngram_size
 
 
 def wants_full_window_retry(dropped: str | None, options: DecodeOptions) -> bool:
@@ -311,11 +291,10 @@ class WhisperDecoder:
             tokens.append(tok.no_timestamps)
         return tokens
 
-    def max_new_tokens(self, duration: float, prompt_length: int,
-                       options: DecodeOptions | None = None) -> int:
-        """Most tokens a decode of `duration` seconds may produce under `options`."""
-        per_s = (options or DecodeOptions()).max_tokens_per_s
-        return min(self.model.max_length - prompt_length - 1, int(duration * per_s) + 10)
+    def max_new_tokens(self, duration: float, prompt_length: int) -> int:
+        """Most tokens a decode of `duration` seconds may produce (`MAX_TOKENS_PER_S`)."""
+        return min(self.model.max_length - prompt_length - 1,
+                   int(duration * MAX_TOKENS_PER_S) + 16)
 
     def features(self, audio: np.ndarray, window_s: float) -> np.ndarray:
         """Log-Mel features of `audio` padded (or trimmed) to `window_s` seconds."""
@@ -349,21 +328,12 @@ class WhisperDecoder:
             return Transcript(text="", duration=duration, dropped="silence", window_s=0.0)
 
         result = self._decode_once(audio, duration, level, prompt, hotwords, opts)
-        first_seconds = result.decode_seconds
-        extra: dict[str, float] = {}
-        if wants_loop_break_retry(result.dropped, opts):
-            opts = replace(opts, no_repeat_ngram_size=LOOP_BREAK_NGRAM,
-                           max_tokens_per_s=LOOP_BREAK_TOKENS_PER_S)
-            retry = self._decode_once(audio, duration, level, prompt, hotwords, opts)
-            extra = {"loop_break": 1.0, "first_decode_seconds": first_seconds}
-            result = replace(retry, decode_seconds=result.decode_seconds + retry.decode_seconds,
-                             extra=extra)
         if wants_full_window_retry(result.dropped, opts):
             # Fallback: the padded 30 s window the model was trained on.
             retry = self._decode_once(
                 audio, duration, level, prompt, hotwords, replace(opts, short_window=False)
             )
-            extra = {**extra, "fallback": 1.0, "first_decode_seconds": first_seconds}
+            extra = {"fallback": 1.0, "first_decode_seconds": result.decode_seconds}
             result = replace(
                 retry, decode_seconds=result.decode_seconds + retry.decode_seconds, extra=extra
             )
@@ -394,7 +364,7 @@ class WhisperDecoder:
     ) -> _Raw:
         encoder_output = self.model.encode(self.features(audio, window))
         prompt_tokens = self.prompt_tokens(prompt, hotwords, timestamps=opts.timestamps)
-        max_new = self.max_new_tokens(duration, len(prompt_tokens), opts)
+        max_new = self.max_new_tokens(duration, len(prompt_tokens))
         (result,) = self.model.model.generate(
             encoder_output,
             [prompt_tokens],
@@ -402,7 +372,6 @@ class WhisperDecoder:
             patience=1.0,
             length_penalty=1.0,
             max_length=len(prompt_tokens) + max_new,
-            no_repeat_ngram_size=opts.no_repeat_ngram_size,
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,

@@ -96,6 +96,11 @@ class _Request:
     enqueued_at: float = field(default_factory=time.monotonic)
 
 
+def _partial_kind(req: _Request) -> str:
+    """A queued partial is a live partial ("draft") or a speculative final ("speculative")."""
+    return "draft" if req.draft else "speculative"
+
+
 @dataclass
 class _SessionQueue:
     finals: deque[_Request] = field(default_factory=deque)
@@ -433,13 +438,17 @@ class AsrManager:
             self._rr.remove(session_id)
 
     def _next_request(self) -> _Request | None:
-        """Pick the next request: finals first, round-robin across sessions (lock held).
+        """Pick the next request, round-robin across sessions (lock held).
 
-        A live partial (draft) waits while `max_draft_threads` drafts are decoding, so a
-        final or a speculative final decode never queues behind partials.
+        Finals first, then speculative final decodes (kind "partial" with the final model:
+        they become finals when the pause lasts), then live partials (drafts). A draft
+        also waits while `max_draft_threads` drafts are decoding, so finals and speculative
+        decodes never queue behind partials.
         """
         drafts_allowed = self._drafts_in_flight < self.max_draft_threads
-        for want in ("final", "partial"):
+        for want in ("final", "speculative", "draft"):
+            if want == "draft" and not drafts_allowed:
+                break
             for _ in range(len(self._rr)):
                 session_id = self._rr[0]
                 self._rr.rotate(-1)
@@ -447,8 +456,7 @@ class AsrManager:
                 req: _Request | None = None
                 if want == "final" and queue.finals:
                     req = queue.finals.popleft()
-                elif want == "partial" and queue.partial is not None and (
-                        drafts_allowed or not queue.partial.draft):
+                elif queue.partial is not None and want == _partial_kind(queue.partial):
                     req, queue.partial = queue.partial, None
                 if req is not None:
                     if not queue and session_id not in self._admitted:
@@ -506,9 +514,10 @@ class AsrManager:
         return any(q.finals for q in self._queues.values())
 
     def busy(self) -> bool:
-        """True while finals wait for the decoder: partials should hold back."""
+        """True while finals or speculative final decodes wait: partials should hold back."""
         with self._cond:
-            return self._backlog()
+            return self._backlog() or any(
+                q.partial is not None and not q.partial.draft for q in self._queues.values())
 
     def stats(self) -> AsrStats:
         """Snapshot of queue depth, lag and throughput."""

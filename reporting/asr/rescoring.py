@@ -24,8 +24,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reporting.asr.decoder import (
-    LOOP_BREAK_NGRAM,
-    LOOP_BREAK_TOKENS_PER_S,
     DecodeOptions,
     Segment,
     Transcript,
@@ -35,7 +33,6 @@ from reporting.asr.decoder import (
     is_too_quiet,
     prepare_audio,
     wants_full_window_retry,
-    wants_loop_break_retry,
     window_for,
 )
 
@@ -125,14 +122,13 @@ def decode_nbest_batch(decoder: WhisperDecoder, audios: Sequence[np.ndarray], *,
         encoder_output = decoder.model.encode(feats)
         tokens_in = [decoder.prompt_tokens(prompt_list[i], hot_list[i],
                                    timestamps=opts.timestamps) for i, _, _, _ in todo]
-        max_news = [decoder.max_new_tokens(duration, len(tokens), opts)
+        max_news = [decoder.max_new_tokens(duration, len(tokens))
                     for tokens, (_, _, duration, _) in zip(tokens_in, todo, strict=True)]
         beam = max(1, opts.beam_size, num_hypotheses)
         results = decoder.model.model.generate(
             encoder_output, tokens_in, beam_size=beam,
             num_hypotheses=min(num_hypotheses, beam), patience=1.0, length_penalty=1.0,
             max_length=max(len(t) + m for t, m in zip(tokens_in, max_news, strict=True)),
-            no_repeat_ngram_size=opts.no_repeat_ngram_size,
             return_scores=True, return_no_speech_prob=True, suppress_blank=True,
             suppress_tokens=decoder.suppress_tokens, max_initial_timestamp_index=50,
         )
@@ -256,25 +252,13 @@ def decode_rescored_batch(
                                 options=opts, num_hypotheses=num_hypotheses)
     out: list[Transcript] = []
     for i, nbest in enumerate(nbests):
-        first_seconds = nbest.decode_seconds
-        item_opts = opts
-        retried: dict[str, float] = {}
-        if wants_loop_break_retry(nbest.dropped, opts):
-            # Same ladder as the decoder: first the same window with loops forbidden...
-            item_opts = replace(opts, no_repeat_ngram_size=LOOP_BREAK_NGRAM,
-                                max_tokens_per_s=LOOP_BREAK_TOKENS_PER_S)
-            again = decode_nbest(decoder, audios[i], prompt=prompt_list[i],
-                                 hotwords=hot_list[i], options=item_opts,
-                                 num_hypotheses=num_hypotheses)
-            nbest = replace(again, decode_seconds=first_seconds + again.decode_seconds)
-            retried = {"loop_break": 1.0, "first_decode_seconds": first_seconds}
-        if wants_full_window_retry(nbest.dropped, item_opts):
-            # ...then the padded 30 s window, one hypothesis.
+        if wants_full_window_retry(nbest.dropped, opts):
+            # Same fallback as the decoder: the padded 30 s window, one hypothesis.
             retry = decoder.decode(audios[i], prompt=prompt_list[i], hotwords=hot_list[i],
-                                   options=replace(item_opts, short_window=False))
+                                   options=replace(opts, short_window=False))
             out.append(replace(retry, decode_seconds=nbest.decode_seconds + retry.decode_seconds,
-                               extra={**retried, "fallback": 1.0,
-                                      "first_decode_seconds": first_seconds}))
+                               extra={"fallback": 1.0,
+                                      "first_decode_seconds": nbest.decode_seconds}))
             continue
         if not nbest.hypotheses:
             out.append(Transcript(text="", duration=nbest.duration,
@@ -297,7 +281,7 @@ def decode_rescored_batch(
             decode_seconds=nbest.decode_seconds + rescore_s,
             raw_text=nbest.hypotheses[0].text,
             window_s=nbest.window_s,
-            extra={**retried, "hypotheses": float(len(nbest.hypotheses)),
-                   "chosen_rank": float(best.rank), "rescore_seconds": rescore_s},
+            extra={"hypotheses": float(len(nbest.hypotheses)), "chosen_rank": float(best.rank),
+                   "rescore_seconds": rescore_s},
         ))
     return out

@@ -84,28 +84,6 @@ def test_a_repeat_that_ran_out_of_tokens_drops_the_output_for_a_retry() -> None:
                  duration=2.6) == ("Endotracheal tube tip terminates 4 cm above the carina.", None)
 
 
-def test_a_decoder_loop_is_retried_on_its_window_with_repeats_forbidden(
-        asr_manager: AsrManager) -> None:
-    # "Enteric tube courses below the diaphragm." after a prompt that holds the previous
-    # sentence twice (as an echo leaves it): tiny.en copies the prompt until its token limit.
-    audio, _ = load_fixture("cxr_lines_tubes")
-    piece = audio[74_624:115_840]
-    prompt = ("No pleural effusion or pneumothorax. Stable cardiomegaly. Bibasilar "
-              "atelectasis. Endotracheal tube tip 4 cm above the carina. Nondisplaced "
-              "fracture. Joint effusion. Subchondral sclerosis and osteophytes. "
-              "Endotracheal tube tip terminates 4 cm above the carina. "
-              "Endotracheal tube tip terminates 4 cm above the carina.")
-    decoder = asr_manager.decoder
-    looped = decoder.decode(piece, prompt=prompt, options=DecodeOptions(retry=False))
-    assert looped.dropped == "repetition"
-    assert looped.text == ""
-    retried = decoder.decode(piece, prompt=prompt)
-    assert retried.extra.get("loop_break") == 1.0
-    assert retried.dropped is None
-    assert "below the" in retried.text and "carina" not in retried.text, retried.text
-    assert retried.decode_seconds > retried.extra["first_decode_seconds"]
-
-
 def test_short_window_is_padded_with_silence(asr_manager: AsrManager) -> None:
     audio, _ = load_fixture("msk_wrist")
     piece = audio[: 4 * SR]
@@ -229,6 +207,28 @@ async def test_stale_partials_are_dropped_and_finals_go_first(asr_manager: AsrMa
     assert f2.result(30) is not None
     assert done_order == ["final", "partial"]  # the other session's final went first
     assert asr_manager.stats().queue_depth == 0
+
+
+async def test_a_speculative_final_goes_before_live_partials(asr_manager: AsrManager) -> None:
+    audio, _ = load_fixture("msk_wrist")
+    clip = audio[: 2 * SR]
+    started, release = _block_decoder(asr_manager)
+    blocker = asr_manager.submit(clip, session_id="blocker", kind="final")
+    assert started.wait(10)
+    assert not asr_manager.busy()
+    draft = asr_manager.submit(clip, session_id="s1", kind="partial")
+    assert not asr_manager.busy()  # a live partial waiting holds nobody back
+    speculative = asr_manager.submit(clip, session_id="s2", kind="partial",
+                                     options=asr_manager.final_options)
+    assert asr_manager.busy()  # a final-to-be waits: other sessions' partials hold back
+    done_order: list[str] = []
+    draft.add_done_callback(lambda _f: done_order.append("draft"))
+    speculative.add_done_callback(lambda _f: done_order.append("speculative"))
+    release.set()
+    assert blocker.result(30) is not None
+    assert draft.result(30) is not None
+    assert speculative.result(30) is not None
+    assert done_order == ["speculative", "draft"]
 
 
 def test_live_partials_leave_a_decode_thread_free_for_finals(tmp_path) -> None:
