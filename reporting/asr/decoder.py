@@ -223,9 +223,9 @@ def drop_repeated_sentences(text: str, duration: float) -> tuple[str, bool]:
     Whisper fills a short window by saying the utterance again ("Soft tissue swelling
     over the dorsum of the wrist. Soft tissue swelling over the dorsum of the wrist.").
     Radiologists do say similar sentences in a row ("5 mm nodule in the right upper
-    lobe. 4 mm nodule in the right lower lobe."), so a copy (or the start of one, where
-    the output ended mid-loop) is dropped only while the text is faster than
-    `MAX_WORDS_PER_S` for `duration` seconds of audio.
+    lobe. 4 mm nodule in the right lower lobe."), so a copy of an earlier sentence of the
+    output (or the start of the last one, where the output ended mid-loop) is dropped only
+    while the text is faster than `MAX_WORDS_PER_S` for `duration` seconds of audio.
     """
     sentences = _SENTENCE_END.split(text.strip())
     if len(sentences) < 2 or duration <= 0:
@@ -235,8 +235,11 @@ def drop_repeated_sentences(text: str, duration: float) -> tuple[str, bool]:
     kept = [sentences[0]]
     for sentence in sentences[1:]:
         now, before = _norm(sentence).split(), _norm(kept[-1]).split()
-        copy = len(now) >= 3 and len(before) >= 3 and (
-            difflib.SequenceMatcher(None, before, now).ratio() >= REPEAT_SIMILARITY)
+        # A loop may repeat one sentence or several ("A. B. A. B."): any earlier one counts.
+        copy = len(now) >= 3 and any(
+            len(earlier) >= 3
+            and difflib.SequenceMatcher(None, earlier, now).ratio() >= REPEAT_SIMILARITY
+            for earlier in (_norm(k).split() for k in kept))
         # A loop cut short by the end of the output: the start of the sentence again.
         restart = 2 <= len(now) < len(before) and before[: len(now)] == now
         if not (copy or restart):

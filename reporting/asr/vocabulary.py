@@ -46,7 +46,7 @@ MODALITY_SECTIONS: dict[str, tuple[str, ...]] = {
 # spelling and punctuation better than a bare word list.
 SECTION_SEEDS: dict[str, str] = {
     "chest": "No pleural effusion or pneumothorax. Stable cardiomegaly. Bibasilar atelectasis.",
-    "devices": "Endotracheal tube tip 4 cm above the carina.",
+    "devices": "Endotracheal tube, enteric tube and central venous catheter in place.",
     "neuro": "No acute intracranial hemorrhage. Periventricular white matter hypodensities.",
     "spine": "At L4-L5, disc bulge with mild neural foraminal narrowing.",
     "body": "Hepatic steatosis. Cholelithiasis without cholecystitis. No hydronephrosis.",

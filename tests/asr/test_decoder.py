@@ -55,6 +55,11 @@ def test_a_sentence_repeated_faster_than_speech_is_dropped() -> None:
     assert drop_repeated_sentences(restarted, 2.4) == (
         "Subcutaneous emphysema along the right chest wall.", True)
     assert drop_repeated_sentences(restarted, 6.0) == (restarted, False)
+    # A loop of two sentences: both copies go, in order.
+    pair = ("Interval increase in the right apical pneumothorax, now measuring approximately "
+            "2 cm. Subcutaneous emphysema along the right chest wall.")
+    assert drop_repeated_sentences(f"{pair} {pair}", 8.0) == (pair, True)
+    assert drop_repeated_sentences(f"{pair} {pair}", 14.0) == (f"{pair} {pair}", False)
     assert drop_repeated_sentences(near, 4.0)[0] == (
         "Endotracheal tube tip terminates 4 cm above the carina. No pneumothorax.")
     # Similar sentences really said (the audio holds them) are dictation.
