@@ -6,6 +6,7 @@ import shutil
 import threading
 import time
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -182,6 +183,19 @@ def _block_decoder(manager: AsrManager) -> tuple[threading.Event, threading.Even
     return started, release
 
 
+def _release_and_finish(release: threading.Event, blocker: Any,
+                        waiting: dict[str, Any]) -> list[str]:
+    """Let the blocked decode go; return the names of `waiting` in the order they finished."""
+    order: list[str] = []
+    for name, future in waiting.items():
+        future.add_done_callback(lambda _f, name=name: order.append(name))
+    release.set()
+    assert blocker.result(30) is not None
+    for future in waiting.values():
+        assert future.result(30) is not None
+    return order
+
+
 async def test_stale_partials_are_dropped_and_finals_go_first(asr_manager: AsrManager) -> None:
     assert asr_manager.decode_threads == 1
     audio, _ = load_fixture("msk_wrist")
@@ -203,13 +217,7 @@ async def test_stale_partials_are_dropped_and_finals_go_first(asr_manager: AsrMa
     assert stats.dropped_partials == before + 2
     time.sleep(0.05)
     assert asr_manager.stats().lag_s > 0.0
-    done_order: list[str] = []
-    p3.add_done_callback(lambda _f: done_order.append("partial"))
-    f2.add_done_callback(lambda _f: done_order.append("final"))
-    release.set()
-    assert blocker.result(30) is not None
-    assert p3.result(30) is not None
-    assert f2.result(30) is not None
+    done_order = _release_and_finish(release, blocker, {"partial": p3, "final": f2})
     assert done_order == ["final", "partial"]  # the other session's final went first
     assert asr_manager.stats().queue_depth == 0
 
@@ -226,13 +234,8 @@ async def test_a_speculative_final_goes_before_live_partials(asr_manager: AsrMan
     speculative = asr_manager.submit(clip, session_id="s2", kind="partial",
                                      options=asr_manager.final_options)
     assert asr_manager.busy()  # a final-to-be waits: other sessions' partials hold back
-    done_order: list[str] = []
-    draft.add_done_callback(lambda _f: done_order.append("draft"))
-    speculative.add_done_callback(lambda _f: done_order.append("speculative"))
-    release.set()
-    assert blocker.result(30) is not None
-    assert draft.result(30) is not None
-    assert speculative.result(30) is not None
+    done_order = _release_and_finish(release, blocker,
+                                     {"draft": draft, "speculative": speculative})
     assert done_order == ["speculative", "draft"]
 
 
