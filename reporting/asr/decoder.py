@@ -233,17 +233,19 @@ def drop_repeated_sentences(text: str, duration: float) -> tuple[str, bool]:
     if sum(len(s.split()) for s in sentences) / duration <= MAX_WORDS_PER_S:
         return text, False
     kept = [sentences[0]]
+    kept_words = [_norm(sentences[0]).split()]
     for sentence in sentences[1:]:
-        now, before = _norm(sentence).split(), _norm(kept[-1]).split()
+        now, before = _norm(sentence).split(), kept_words[-1]
         # A loop may repeat one sentence or several ("A. B. A. B."): any earlier one counts.
         copy = len(now) >= 3 and any(
             len(earlier) >= 3
             and difflib.SequenceMatcher(None, earlier, now).ratio() >= REPEAT_SIMILARITY
-            for earlier in (_norm(k).split() for k in kept))
+            for earlier in kept_words)
         # A loop cut short by the end of the output: the start of the sentence again.
         restart = 2 <= len(now) < len(before) and before[: len(now)] == now
         if not (copy or restart):
             kept.append(sentence)
+            kept_words.append(now)
     return " ".join(kept), len(kept) < len(sentences)
 
 
