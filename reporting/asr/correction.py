@@ -15,6 +15,7 @@ and replace it when the match is close. Guards keep plain English intact:
 
 from __future__ import annotations
 
+import difflib
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -273,6 +274,13 @@ def _extends(a: str, b: str) -> bool:
     return long_.endswith(short) and len(long_) - len(short) >= 3
 
 
+def same_stem(a: str, b: str) -> bool:
+    """True when a and b share a long stem (predominate/predominantly): another word form,
+    never a mishearing the context pass should swap."""
+    n = _shared_prefix(a, b)
+    return n >= 8 and n >= 0.75 * min(len(a), len(b))
+
+
 def word_form_of(a: str, b: str) -> bool:
     """True when a and b are forms of one word (infiltrates/infiltrative, arthritic/arthritis)."""
     if a == b:
@@ -397,11 +405,14 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
             if len(window) < 2 or len(term.words) != len(window):
                 continue
             if any(_inflection(a, b) or (a != b and a[:2] == b[:2] and a in known)
+                   or (a != b and a in index.lexicon_words)
                    or (a != b and (_extends(a, b) or word_form_of(a, b)
                                    or english_frequency(a) >= FUNCTION_ZIPF
                                    or _shared_prefix(a, b) >= 6))
                    for a, b in zip(window, term.words, strict=True)):
-                continue  # veins/venous, pulmonary/cardiopulmonary, and/gland: not mishearings
+                # veins/venous, pulmonary/cardiopulmonary, and/gland, thoracic pain/spine:
+                # not mishearings (a radiology word becoming another needs the context pass)
+                continue
             same = sum(a == b for a, b in zip(window, term.words, strict=True))
             if same == 0 or same == len(window):
                 continue
@@ -620,20 +631,26 @@ class _LmIndex:
     sounds: list[str]
     extra_words: list[str] = field(default_factory=list)
     extra_sounds: list[str] = field(default_factory=list)
+    phrases: list[tuple[str, ...]] = field(default_factory=list)
+    """Multi-word lexicon terms (`_phrase_candidates`)."""
+    phrase_sounds: list[str] = field(default_factory=list)
 
 
-_LM_INDEX: dict[int, tuple[object, _LmIndex]] = {}
+_LM_INDEX: dict[int, tuple[object, object, _LmIndex]] = {}
 
 
-def _lm_index(lm: RadiologyLM) -> _LmIndex:
+def _lm_index(lm: RadiologyLM, lexicon: Lexicon) -> _LmIndex:
     cached = _LM_INDEX.get(id(lm))
-    if cached is not None and cached[0] is lm:
-        return cached[1]
+    if cached is not None and cached[0] is lm and cached[1] is lexicon:
+        return cached[2]
     words = sorted(w for w in lm.vocabulary if len(w) >= 4 and w.isalpha())
     extra = sorted(w for w in lm.background_vocabulary if len(w) >= 4 and w.isalpha())
-    index = _LmIndex(words, [_sound(w) for w in words], extra, [_sound(w) for w in extra])
+    phrases = sorted({t.words for t in lexicon.terms
+                      if len(t.words) >= 2 and all(w.isalpha() for w in t.words)})
+    index = _LmIndex(words, [_sound(w) for w in words], extra, [_sound(w) for w in extra],
+                     phrases, [_sound(_key(p)) for p in phrases])
     _LM_INDEX.clear()
-    _LM_INDEX[id(lm)] = (lm, index)
+    _LM_INDEX[id(lm)] = (lm, lexicon, index)
     return index
 
 
@@ -645,12 +662,21 @@ def _sound_alikes(key: str, index: _LmIndex) -> set[str]:
                                  (index.extra_words, index.extra_sounds, EXTRA_CANDIDATES)):
         if not words:
             continue
-        found |= {words[i] for _, _, i in process.extract(
-            key, words, scorer=fuzz.ratio, limit=limit, score_cutoff=65)}
+        found |= {words[i] for i in _nearest(key, words, limit, 65)}
         if sound:
-            found |= {words[i] for _, _, i in process.extract(
-                sound, sounds, scorer=fuzz.ratio, limit=limit, score_cutoff=80)}
+            found |= {words[i] for i in _nearest(sound, sounds, limit, 80)}
     return found
+
+
+def _nearest(query: str, choices: list[str], limit: int, cutoff: float) -> list[int]:
+    """Indexes of the `limit` choices closest to `query`, and any tied with the last one
+    (a cut inside a tie would depend on the alphabet, and change when the lexicon grows)."""
+    ranked = process.extract(query, choices, scorer=fuzz.ratio, limit=None,
+                             score_cutoff=cutoff)
+    if len(ranked) <= limit:
+        return [i for _, _, i in ranked]
+    last = ranked[limit - 1][1]
+    return [i for _, score, i in ranked if score >= last]
 
 
 _LOCATION_PREFIXES = ("intra", "extra", "retro", "ante", "antero", "postero", "pre", "post",
@@ -679,7 +705,7 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
         # Words of the radiology lexicon are never swapped for another one here.
         for alt in _sound_alikes(word, index):
             if (alt == word or len(alt) < 5 or not 0.75 <= len(alt) / len(word) <= 1.4
-                    or alt in PROTECTED or word_form_of(word, alt)
+                    or alt in PROTECTED or word_form_of(word, alt) or same_stem(word, alt)
                     or _inflection(word, alt) or _extends(word, alt)
                     or flips_meaning([word], [alt]) or swaps_location_prefix(word, alt)):
                 continue
@@ -707,6 +733,75 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
     return out
 
 
+PHRASE_MIN_SOUND = 85
+"""Sound-key similarity (0-100) a heard window needs with a lexicon phrase to be replaced."""
+
+
+def _phrase_candidates(words: list[str], i: int, index: _LmIndex,
+                       phrases: set[tuple[str, ...]]) -> list[tuple[int, str, float]]:
+    """Lexicon phrases that heard words starting at i sound like ("with the normal limits" ->
+    "within normal limits", "common bowel duct" -> "common bile duct").
+
+    Whisper often hears a radiology phrase as other real words, some of them radiology
+    words themselves, which the one-word candidates never swap. A phrase must share a word
+    with the heard window, begin and end like it, keep its negations and finding words
+    (`PROTECTED`) as they are, differ only where a part sounds like its counterpart
+    (`_misheard_parts`), and still needs the language model's gain.
+    """
+    out: list[tuple[int, str, float]] = []
+    if not index.phrases:
+        return out
+    for size in range(2, MAX_WINDOW + 1):
+        window = words[i:i + size]
+        if len(window) < size or not all(w.isalpha() for w in window):
+            break
+        if tuple(window) in phrases:
+            continue
+        key = _key(window)
+        sound = _sound(key)
+        if len(key) < 8 or not sound:
+            continue
+        protected = sorted(w for w in window if w in PROTECTED)
+        for _, _score, n in process.extract(sound, index.phrase_sounds, scorer=fuzz.ratio,
+                                           limit=5, score_cutoff=PHRASE_MIN_SOUND):
+            phrase = index.phrases[n]
+            if (phrase == tuple(window) or not set(phrase) & set(window)
+                    or not _word_close(window[0], phrase[0])
+                    or not _word_close(window[-1], phrase[-1])
+                    or sorted(w for w in phrase if w in PROTECTED) != protected
+                    or flips_meaning(window, phrase)
+                    or _similarity(key, _key(phrase)) < LM_MIN_SIMILARITY
+                    or not _misheard_parts(window, phrase)):
+                continue
+            out.append((size, " ".join(phrase), LM_MIN_GAIN))
+    return out
+
+
+def _misheard_parts(window: Sequence[str], phrase: Sequence[str]) -> bool:
+    """True when every part of `window` that differs from `phrase` sounds like its
+    counterpart and is not another form of it: "bowel" for "bile" is a mishearing,
+    "fractures" for "fracture" or "aorta is aneurysmal" for "aortic aneurysm" is wording."""
+    matcher = difflib.SequenceMatcher(a=list(window), b=list(phrase), autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        heard, meant = window[a0:a1], phrase[b0:b1]
+        if not heard or not meant or len(heard) > 2 or len(meant) > len(heard):
+            return False
+        if len(heard) > len(meant) and sum(
+                english_frequency(h) < FUNCTION_ZIPF for h in heard) > len(meant):
+            return False  # only a function word may merge away ("with the" -> "within")
+        if any(word_form_of(h, m) or _inflection(h, m) or _extends(h, m)
+               or (len(heard) == len(meant) == 1 and h[:4] == m[:4])
+               for h in heard for m in meant):
+            return False
+        joined_h, joined_m = _key(heard), _key(meant)
+        sounded = fuzz.ratio(_sound(joined_h), _sound(joined_m))
+        if max(fuzz.ratio(joined_h, joined_m), sounded) < 60:
+            return False
+    return True
+
+
 def context_correct(text: str, *, lm: RadiologyLM | None = None,
                     lexicon: Lexicon | None = None,
                     changes: list[tuple[str, str]] | None = None) -> str:
@@ -716,8 +811,10 @@ def context_correct(text: str, *, lm: RadiologyLM | None = None,
     if not text.strip():
         return text
     lm = lm or load_language_model()
-    index = _lm_index(lm)
-    known = _index_for(lexicon or load_lexicon()).lexicon_words
+    lexicon = lexicon or load_lexicon()
+    index = _lm_index(lm, lexicon)
+    lexicon_index = _index_for(lexicon)
+    known = lexicon_index.lexicon_words
     parts = re.split(r"((?<=[.!?;:])\s+|\n+)", text)
     out: list[str] = []
     for part in parts:
@@ -730,11 +827,13 @@ def context_correct(text: str, *, lm: RadiologyLM | None = None,
         made: list[tuple[str, str]] = []
         i = 0
         while i < len(words):
-            base = lm.sentence_logprob(words)
+            base = lm.sentence_logprob(_flat(words))
             best: tuple[float, int, str] | None = None
-            for size, alt, need in _lm_candidates(words, i, index, known):
+            for size, alt, need in [*_lm_candidates(words, i, index, known),
+                                    *_phrase_candidates(words, i, index,
+                                                        lexicon_index.phrases)]:
                 trial = [*words[:i], alt, *words[i + size:]]
-                gain = lm.sentence_logprob(trial) - base
+                gain = lm.sentence_logprob(_flat(trial)) - base
                 if gain >= need and (best is None or gain > best[0]):
                     best = (gain, size, alt)
             if best is None:
@@ -762,6 +861,11 @@ def context_correct(text: str, *, lm: RadiologyLM | None = None,
         if changes is not None:
             changes.extend(made)
     return "".join(out)
+
+
+def _flat(words: list[str]) -> list[str]:
+    """LM tokens of a word list in which a replaced phrase is one element."""
+    return [token for word in words for token in word.split(" ")]
 
 
 @dataclass(frozen=True)

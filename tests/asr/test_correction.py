@@ -259,6 +259,63 @@ def test_context_correction_keeps_meaning_words(lexicon, sentence: str) -> None:
     assert correct(sentence, lexicon=lexicon).text == sentence
 
 
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        # Real words heard for a lexicon phrase, one of them a radiology word itself.
+        ("The common bowel duct measures 4 mm.", "The common bile duct measures 4 mm."),
+        # A function word merges into its neighbour.
+        ("The cardiomediastinal silhouette is with the normal limits.",
+         "The cardiomediastinal silhouette is within normal limits."),
+    ],
+)
+def test_context_fixes_misheard_phrases(lexicon, heard: str, expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Sounds like a lexicon phrase in part, but a content word would be lost or changed.
+        "A heterogeneously enhancing mass is centered in the right temporal lobe.",
+        "Nondisplaced fractures of the left posterior ninth and tenth ribs.",
+        "The infrarenal abdominal aorta is aneurysmal, measuring 4.8 cm.",
+        "Inflammatory fat stranding around the sigmoid colon.",
+        "Small bowel loops are normal in caliber.",
+        # Another form of the same word is wording, not a mishearing.
+        "Subpleural reticulation and traction bronchiectasis predominate in the lower lobes.",
+        # Clinical history words are radiology vocabulary too.
+        "History: chest pain, syncope.",
+    ],
+)
+def test_phrase_and_context_correction_leave_correct_reports_alone(lexicon,
+                                                                   sentence: str) -> None:
+    assert correct(sentence, lexicon=lexicon).text == sentence
+
+
+def test_real_report_sentences_are_left_alone(lexicon) -> None:
+    """Every sentence of the shipped Open-i reports passes through unchanged, except the
+    spellings the lexicon writes its own way (airspace, follow-up)."""
+    import json
+    import re
+
+    from reporting.asr.language_model import OPENI_FILE
+
+    spellings = {("air space", "airspace"), ("air space opacity", "airspace opacity"),
+                 ("followup", "follow-up"), ("osseus", "osseous"),
+                 ("cardio mediastinal silhouette", "cardiomediastinal silhouette")}
+    changed = []
+    for line in OPENI_FILE.read_text().splitlines():
+        for value in json.loads(line).values():
+            if not isinstance(value, str):
+                continue
+            for sentence in re.split(r"(?<=[.!?])\s+", value):
+                result = correct(sentence, lexicon=lexicon)
+                if {(a.lower(), b.lower()) for a, b in result.changes} - spellings:
+                    changed.append((sentence, result.changes))
+    assert changed == []
+
+
 def test_swaps_location_prefix() -> None:
     assert swaps_location_prefix("intraperitoneal", "retroperitoneal")
     assert not swaps_location_prefix("parapancreatic", "peripancreatic")
