@@ -130,6 +130,9 @@ class _Index:
     phrases: set[tuple[str, ...]]
     words: frozenset[str]
     lexicon_words: frozenset[str]
+    phrase_list: list[tuple[str, ...]] = field(default_factory=list)
+    """Multi-word lexicon terms of letters only, and their sound keys (`_phrase_candidates`)."""
+    phrase_sounds: list[str] = field(default_factory=list)
 
 
 _INDEX_CACHE: dict[int, tuple[Lexicon, _Index]] = {}
@@ -160,8 +163,10 @@ def _build_index(lexicon: Lexicon) -> _Index:
     sounds: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
         sounds.setdefault(_sound(key), []).append(i)
+    phrase_list = sorted({t.words for t in lexicon.terms
+                          if len(t.words) >= 2 and all(w.isalpha() for w in t.words)})
     return _Index(keys, terms, sounds, lexicon.phrases(), _known_medical(lexicon),
-                  lexicon.words)
+                  lexicon.words, phrase_list, [_sound(_key(p)) for p in phrase_list])
 
 
 def _known_medical(lexicon: Lexicon) -> frozenset[str]:
@@ -631,26 +636,20 @@ class _LmIndex:
     sounds: list[str]
     extra_words: list[str] = field(default_factory=list)
     extra_sounds: list[str] = field(default_factory=list)
-    phrases: list[tuple[str, ...]] = field(default_factory=list)
-    """Multi-word lexicon terms (`_phrase_candidates`)."""
-    phrase_sounds: list[str] = field(default_factory=list)
 
 
-_LM_INDEX: dict[int, tuple[object, object, _LmIndex]] = {}
+_LM_INDEX: dict[int, tuple[object, _LmIndex]] = {}
 
 
-def _lm_index(lm: RadiologyLM, lexicon: Lexicon) -> _LmIndex:
+def _lm_index(lm: RadiologyLM) -> _LmIndex:
     cached = _LM_INDEX.get(id(lm))
-    if cached is not None and cached[0] is lm and cached[1] is lexicon:
-        return cached[2]
+    if cached is not None and cached[0] is lm:
+        return cached[1]
     words = sorted(w for w in lm.vocabulary if len(w) >= 4 and w.isalpha())
     extra = sorted(w for w in lm.background_vocabulary if len(w) >= 4 and w.isalpha())
-    phrases = sorted({t.words for t in lexicon.terms
-                      if len(t.words) >= 2 and all(w.isalpha() for w in t.words)})
-    index = _LmIndex(words, [_sound(w) for w in words], extra, [_sound(w) for w in extra],
-                     phrases, [_sound(_key(p)) for p in phrases])
+    index = _LmIndex(words, [_sound(w) for w in words], extra, [_sound(w) for w in extra])
     _LM_INDEX.clear()
-    _LM_INDEX[id(lm)] = (lm, lexicon, index)
+    _LM_INDEX[id(lm)] = (lm, index)
     return index
 
 
@@ -737,8 +736,7 @@ PHRASE_MIN_SOUND = 85
 """Sound-key similarity (0-100) a heard window needs with a lexicon phrase to be replaced."""
 
 
-def _phrase_candidates(words: list[str], i: int, index: _LmIndex,
-                       phrases: set[tuple[str, ...]]) -> list[tuple[int, str, float]]:
+def _phrase_candidates(words: list[str], i: int, index: _Index) -> list[tuple[int, str, float]]:
     """Lexicon phrases that heard words starting at i sound like ("with the normal limits" ->
     "within normal limits", "common bowel duct" -> "common bile duct").
 
@@ -749,13 +747,13 @@ def _phrase_candidates(words: list[str], i: int, index: _LmIndex,
     (`_misheard_parts`), and still needs the language model's gain.
     """
     out: list[tuple[int, str, float]] = []
-    if not index.phrases:
+    if not index.phrase_list:
         return out
     for size in range(2, MAX_WINDOW + 1):
         window = words[i:i + size]
         if len(window) < size or not all(w.isalpha() for w in window):
             break
-        if tuple(window) in phrases:
+        if tuple(window) in index.phrases:
             continue
         key = _key(window)
         sound = _sound(key)
@@ -764,7 +762,7 @@ def _phrase_candidates(words: list[str], i: int, index: _LmIndex,
         protected = sorted(w for w in window if w in PROTECTED)
         for _, _score, n in process.extract(sound, index.phrase_sounds, scorer=fuzz.ratio,
                                            limit=5, score_cutoff=PHRASE_MIN_SOUND):
-            phrase = index.phrases[n]
+            phrase = index.phrase_list[n]
             if (phrase == tuple(window) or not set(phrase) & set(window)
                     or not _word_close(window[0], phrase[0])
                     or not _word_close(window[-1], phrase[-1])
@@ -812,7 +810,7 @@ def context_correct(text: str, *, lm: RadiologyLM | None = None,
         return text
     lm = lm or load_language_model()
     lexicon = lexicon or load_lexicon()
-    index = _lm_index(lm, lexicon)
+    index = _lm_index(lm)
     lexicon_index = _index_for(lexicon)
     known = lexicon_index.lexicon_words
     parts = re.split(r"((?<=[.!?;:])\s+|\n+)", text)
@@ -830,8 +828,7 @@ def context_correct(text: str, *, lm: RadiologyLM | None = None,
             base = lm.sentence_logprob(_flat(words))
             best: tuple[float, int, str] | None = None
             for size, alt, need in [*_lm_candidates(words, i, index, known),
-                                    *_phrase_candidates(words, i, index,
-                                                        lexicon_index.phrases)]:
+                                    *_phrase_candidates(words, i, lexicon_index)]:
                 trial = [*words[:i], alt, *words[i + size:]]
                 gain = lm.sentence_logprob(_flat(trial)) - base
                 if gain >= need and (best is None or gain > best[0]):
