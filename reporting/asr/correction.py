@@ -133,6 +133,10 @@ class _Index:
     phrase_list: list[tuple[str, ...]] = field(default_factory=list)
     """Multi-word lexicon terms of letters only, and their sound keys (`_phrase_candidates`)."""
     phrase_sounds: list[str] = field(default_factory=list)
+    hyphenated: dict[tuple[str, ...], str] = field(default_factory=dict)
+    """Written forms of lexicon phrases that join words with a hyphen ("gray-white
+    differentiation"), by their words: heard with spaces, they get the hyphens back (unless
+    the lexicon lists the spaced form as well)."""
 
 
 _INDEX_CACHE: dict[int, tuple[Lexicon, _Index]] = {}
@@ -165,8 +169,19 @@ def _build_index(lexicon: Lexicon) -> _Index:
         sounds.setdefault(_sound(key), []).append(i)
     phrase_list = sorted({t.words for t in lexicon.terms
                           if len(t.words) >= 2 and all(w.isalpha() for w in t.words)})
+    spaced = {t.words for t in lexicon.terms if t.written.lower() == " ".join(t.words)}
+    hyphenated = {t.words: t.written for t in lexicon.terms
+                  if re.search(r"[A-Za-z]-[A-Za-z]", t.written) and t.words not in spaced
+                  and tuple(t.written.lower().replace("-", " ").split()) == t.words
+                  and not (len(t.words) == 2 and t.words[1] in _PARTICLES)}
     return _Index(keys, terms, sounds, lexicon.phrases(), _known_medical(lexicon),
-                  lexicon.words, phrase_list, [_sound(_key(p)) for p in phrase_list])
+                  lexicon.words, phrase_list, [_sound(_key(p)) for p in phrase_list],
+                  hyphenated)
+
+
+_PARTICLES = frozenset({"up", "off", "out", "in", "on", "over", "through", "back", "down"})
+"""Second words of phrasal verbs: "follow up with" is a verb, "follow-up" a noun, so a
+two-word lexicon term ending in one keeps the spelling it was heard with."""
 
 
 def _known_medical(lexicon: Lexicon) -> frozenset[str]:
@@ -449,8 +464,8 @@ def _covers_known_words(window: list[str], target: tuple[str, ...], unknown: lis
     return True
 
 
-def _written(term: Term, original: str) -> str:
-    written = term.written
+def _written(written: str, original: str) -> str:
+    """`written` capitalised like the `original` text it replaces."""
     if original[:1].isupper() and written[:1].islower():
         written = written[:1].upper() + written[1:]
     return written
@@ -520,13 +535,17 @@ def _correct(
 
     known = index.words
     locked = [False] * len(words)
+    hyphens: list[tuple[int, int, str]] = []
     for n in range(len(words)):
         for size in range(MAX_WINDOW, 1, -1):
-            if n + size <= len(words) and run_id[n + size - 1] == run_id[n] and tuple(
-                words[n:n + size]
-            ) in index.phrases:
+            phrase = tuple(words[n:n + size])
+            if n + size <= len(words) and run_id[n + size - 1] == run_id[n] and (
+                phrase in index.phrases
+            ):
                 for k in range(n, n + size):
                     locked[k] = True
+                if phrase in index.hyphenated:
+                    hyphens.append((n, n + size, index.hyphenated[phrase]))
                 break
 
     candidates: list[_Candidate] = []
@@ -550,11 +569,14 @@ def _correct(
         for k in range(cand.start, cand.end):
             taken[k] = True
 
-    for cand in sorted(chosen, key=lambda c: c.start, reverse=True):
-        first, last = word_pos[cand.start], word_pos[cand.end - 1]
+    # Replacements right to left; exact lexicon phrases heard with spaces get their hyphens
+    # back ("gray white differentiation" -> "gray-white differentiation").
+    spans = [(c.start, c.end, c.term.written) for c in chosen] + hyphens
+    for start, end, written in sorted(spans, reverse=True):
+        first, last = word_pos[start], word_pos[end - 1]
         original = "".join(tokens[first:last + 1])
-        replacement = _written(cand.term, original)
-        if original == replacement:
+        replacement = _written(written, original)
+        if original == replacement or ("-" in original and (start, end, written) in hyphens):
             continue
         tokens[first:last + 1] = [replacement]
         changes.append((original, replacement))
@@ -611,7 +633,7 @@ def _apply_personal_rules(text: str, rules: Mapping[str, str],
 LM_MIN_GAIN = 3.0
 """log10 gain in sentence probability a sound-alike replacement needs (1000x likelier)."""
 LM_FUNCTION_GAIN = 2.0
-"""Gain needed to swap a confusable function word ("and the" -> "in the")."""
+"""Gain needed to swap a confusable function word ("edema and the condyle" -> "in the")."""
 LM_MIN_SIMILARITY = 0.8
 """Spelling/sound similarity a replacement must have with the heard word(s)."""
 LM_LOOSE_SIMILARITY = 0.6
@@ -627,6 +649,9 @@ EXTRA_CANDIDATES = 3
 """Sound-alike candidates taken from words only the background LM knows (spelling and sound)."""
 _FUNCTION_CONFUSIONS: dict[str, tuple[str, ...]] = {"and": ("in",), "an": ("in",)}
 """Function words Whisper writes for another one ("edema and the condyle" for "in the")."""
+_CLAUSE_VERBS = frozenset({"is", "are", "was", "were", "appears", "appear", "remains", "remain",
+                           "has", "have", "demonstrates", "shows", "measures", "measure"})
+"""A verb after "and" makes it join two clauses ("no ascites and the bowel is normal")."""
 _LM_WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|\d+(?:\.\d+)?")
 
 
@@ -636,6 +661,12 @@ class _LmIndex:
     sounds: list[str]
     extra_words: list[str] = field(default_factory=list)
     extra_sounds: list[str] = field(default_factory=list)
+    followers: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Words the report text has after each word ("fatty" -> atrophy, infiltration, ...)."""
+    leaders: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Words the report text has before each word."""
+    gap_fillers: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    """Words after a word and a function word ("volume of" -> ascites, fluid, ...)."""
 
 
 _LM_INDEX: dict[int, tuple[object, _LmIndex]] = {}
@@ -647,7 +678,22 @@ def _lm_index(lm: RadiologyLM) -> _LmIndex:
         return cached[1]
     words = sorted(w for w in lm.vocabulary if len(w) >= 4 and w.isalpha())
     extra = sorted(w for w in lm.background_vocabulary if len(w) >= 4 and w.isalpha())
-    index = _LmIndex(words, [_sound(w) for w in words], extra, [_sound(w) for w in extra])
+    followers: dict[str, set[str]] = {}
+    leaders: dict[str, set[str]] = {}
+    for prev, word in lm.word_pairs():
+        if len(word) >= 4 and word.isalpha():
+            followers.setdefault(prev, set()).add(word)
+        if len(prev) >= 4 and prev.isalpha():
+            leaders.setdefault(word, set()).add(prev)
+    fillers: dict[tuple[str, str], set[str]] = {}
+    for first, middle, word in lm.word_triples():
+        if (len(word) >= 4 and word.isalpha() and english_frequency(middle) >= FUNCTION_ZIPF
+                and english_frequency(first) < FUNCTION_ZIPF):
+            fillers.setdefault((first, middle), set()).add(word)
+    index = _LmIndex(words, [_sound(w) for w in words], extra, [_sound(w) for w in extra],
+                     {k: frozenset(v) for k, v in followers.items()},
+                     {k: frozenset(v) for k, v in leaders.items()},
+                     {k: frozenset(v) for k, v in fillers.items()})
     _LM_INDEX.clear()
     _LM_INDEX[id(lm)] = (lm, index)
     return index
@@ -665,6 +711,22 @@ def _sound_alikes(key: str, index: _LmIndex) -> set[str]:
         if sound:
             found |= {words[i] for i in _nearest(sound, sounds, limit, 80)}
     return found
+
+
+def _context_alikes(words: list[str], i: int, index: _LmIndex) -> set[str]:
+    """Words the report text puts between the neighbours of words[i] that are spelled or
+    sound somewhat like it ("fatty apathy of" -> atrophy): candidates the nearest-spelling
+    search misses when Whisper heard another real word."""
+    word = words[i]
+    seen: set[str] = set()
+    # Function words predict too much to say anything ("the" is followed by most words).
+    if i > 0 and english_frequency(words[i - 1]) < FUNCTION_ZIPF:
+        seen |= index.followers.get(words[i - 1], frozenset())
+    elif i > 1:
+        seen |= index.gap_fillers.get((words[i - 2], words[i - 1]), frozenset())
+    if i + 1 < len(words) and english_frequency(words[i + 1]) < FUNCTION_ZIPF:
+        seen |= index.leaders.get(words[i + 1], frozenset())
+    return {alt for alt in seen if _similarity(word, alt) >= LM_LOOSE_SIMILARITY}
 
 
 def _nearest(query: str, choices: list[str], limit: int, cutoff: float) -> list[int]:
@@ -698,11 +760,11 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
     out: list[tuple[int, str, float]] = []
     if word in PROTECTED or not word.isalpha():
         return out
-    for alt in _FUNCTION_CONFUSIONS.get(word, ()):
-        out.append((1, alt, LM_FUNCTION_GAIN))
+    if not (word == "and" and _CLAUSE_VERBS.intersection(words[i + 1:])):
+        out.extend((1, alt, LM_FUNCTION_GAIN) for alt in _FUNCTION_CONFUSIONS.get(word, ()))
     if len(word) >= 5 and english_frequency(word) < FUNCTION_ZIPF and word not in known:
         # Words of the radiology lexicon are never swapped for another one here.
-        for alt in _sound_alikes(word, index):
+        for alt in _sound_alikes(word, index) | _context_alikes(words, i, index):
             if (alt == word or len(alt) < 5 or not 0.75 <= len(alt) / len(word) <= 1.4
                     or alt in PROTECTED or word_form_of(word, alt) or same_stem(word, alt)
                     or _inflection(word, alt) or _extends(word, alt)

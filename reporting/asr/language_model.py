@@ -31,6 +31,7 @@ UNKNOWN_LOG10 = -9.0
 NUMBER = "<num>"
 BOS = "<s>"
 EOS = "</s>"
+_MARKERS = frozenset({BOS, EOS, NUMBER})
 BACKGROUND_WEIGHT = 0.2
 """Share of the background (radiology term and finding list) model in the mixture."""
 _TOKEN_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|\d+(?:\.\d+)?")
@@ -106,6 +107,14 @@ class RadiologyLM:
         """Words seen in the report text (without sentence markers and numbers)."""
         return frozenset(w for w in self.counts if w not in (EOS, NUMBER))
 
+    def word_pairs(self) -> set[tuple[str, str]]:
+        """Adjacent word pairs seen in the text (sentence markers and numbers left out)."""
+        return {(v, w) for v, w in self._bi if v not in _MARKERS and w not in _MARKERS}
+
+    def word_triples(self) -> set[tuple[str, str, str]]:
+        """Word triples seen in the text (sentence markers and numbers left out)."""
+        return {t for t in self._tri if not _MARKERS.intersection(t)}
+
     def _unigram(self, word: str) -> float:
         d = self.discount
         seen = max(self._uni.get(word, 0) - d, 0.0) / self._uni_total
@@ -179,6 +188,14 @@ class MixtureLM(RadiologyLM):
         report = self.report.vocabulary
         return frozenset(w for w, n in self.background.counts.items()
                          if n >= 2 and w not in report and w not in (EOS, NUMBER))
+
+    def word_pairs(self) -> set[tuple[str, str]]:
+        """Adjacent word pairs of the report text and the background phrases."""
+        return self.report.word_pairs() | self.background.word_pairs()
+
+    def word_triples(self) -> set[tuple[str, str, str]]:
+        """Word triples of the report text and the background phrases."""
+        return self.report.word_triples() | self.background.word_triples()
 
     def prob(self, word: str, context: Sequence[str]) -> float:
         """Mixed P(word | last two context words)."""

@@ -178,8 +178,15 @@ _NUMBER_WORDS = frozenset(("one two three four five six seven eight nine ten ele
                            "thirty forty fifty sixty seventy eighty ninety hundred half").split())
 
 
-def unhyphenate_units(text: str) -> str:
-    """Write a recognised "6-millimeter nodule" as "6 millimeter nodule" (then "6 mm")."""
+_SIDE_HYPHEN = re.compile(
+    r"(?<![\w-])((?i:left|right))-(?!(?i:sided|sidedness|handed|to)\b)(?=[A-Za-z])")
+"""Whisper's "left-costophrenic angle": a side word joined to the next word by a hyphen
+(kept in "right-sided", "left-handed", "left-to-right")."""
+
+
+def unhyphenate(text: str) -> str:
+    """Undo Whisper's hyphens that reports do not write: "6-millimeter nodule" -> "6
+    millimeter nodule" (then "6 mm"), "left-costophrenic angle" -> "left costophrenic angle"."""
 
     def repl(m: re.Match[str]) -> str:
         number = m.group(1)
@@ -187,14 +194,14 @@ def unhyphenate_units(text: str) -> str:
             return m.group(0)
         return f"{number} {m.group(2)}"
 
-    return _HYPHENATED_UNIT.sub(repl, text)
+    return _SIDE_HYPHEN.sub(r"\1 ", _HYPHENATED_UNIT.sub(repl, text))
 
 
 def to_report_text(utterance: str, preceding: str) -> str:
     """Spoken-to-written via reporting.dictation.text, appended to `preceding`."""
     from reporting.dictation.text import join, to_written
 
-    return join(preceding, to_written(unhyphenate_units(utterance), preceding=preceding))
+    return join(preceding, to_written(unhyphenate(utterance), preceding=preceding))
 
 
 def transcribe_pipeline(

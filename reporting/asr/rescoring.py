@@ -181,7 +181,7 @@ def rescore(hypotheses: Sequence[Hypothesis], *, lm: RadiologyLM | None = None,
     """Hypotheses with corrected text and scores, best total first (beam order on ties)."""
     from reporting.asr.correction import correct
     from reporting.asr.language_model import load_language_model
-    from reporting.asr.pipeline import unhyphenate_units
+    from reporting.asr.pipeline import unhyphenate
     from reporting.dictation.text import to_written
 
     if lm_weight < 0:
@@ -201,7 +201,7 @@ def rescore(hypotheses: Sequence[Hypothesis], *, lm: RadiologyLM | None = None,
                         lm=lm).text
         if fixed in seen:
             continue  # a lower-ranked spelling of the same corrected text adds nothing
-        log10, n_words = lm_score(to_written(unhyphenate_units(fixed), preceding=preceding), lm)
+        log10, n_words = lm_score(to_written(unhyphenate(fixed), preceding=preceding), lm)
         per_word = log10 / max(1, n_words)
         # Both scores scaled to the top hypothesis' length: natural-log units.
         total = hyp.acoustic * max(1, top.tokens) + lm_weight * math.log(10) * per_word * (

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from reporting.asr.correction import correct
 from reporting.asr.decoder import MAX_WORDS_PER_S
-from reporting.asr.pipeline import drop_echo, unhyphenate_units
+from reporting.asr.pipeline import drop_echo, unhyphenate
 from reporting.audit import service as audit
 from reporting.auth.models import Role, User
 from reporting.auth.permissions import allowed
@@ -171,7 +171,7 @@ def apply_final(
         target = report.current_field
         preceding = str(report.fields.get(target, ""))
         corrected = correct(heard).text
-        written = to_written(unhyphenate_units(corrected), preceding=preceding)
+        written = to_written(unhyphenate(corrected), preceding=preceding)
         written, _ = apply_substitutions(written, personal_rules(session, user.id))
         if not written.strip():
             return Outcome(state_of(session, report), "nothing")

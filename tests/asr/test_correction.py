@@ -239,6 +239,10 @@ def test_antonym_prefix_is_never_swapped() -> None:
         ("Bone marrow edema and the medial femoral condyle.",
          "Bone marrow edema in the medial femoral condyle."),
         ("Widening of the pubic synthesis.", "Widening of the pubic symphysis."),
+        # Not spelled close enough to be found by spelling; the report text's words after
+        # "fatty" propose it.
+        ("Mild fatty apathy of the rotator cuff muscles.",
+         "Mild fatty atrophy of the rotator cuff muscles."),
     ],
 )
 def test_context_fixes_real_word_mishearings(lexicon, heard: str, expected: str) -> None:
@@ -253,6 +257,7 @@ def test_context_fixes_real_word_mishearings(lexicon, heard: str, expected: str)
         "No fat stranding on the left.",
         "Free intraperitoneal air under the right hemidiaphragm.",
         "There is no ascites and the bowel is normal.",
+        "Displaced fracture of the femoral neck with varus angulation.",
     ],
 )
 def test_context_correction_keeps_meaning_words(lexicon, sentence: str) -> None:
@@ -351,3 +356,20 @@ def test_a_repeated_correction_is_remembered_and_callers_get_their_own_copy() ->
     # Personal rules are part of what is remembered: a different rule set is corrected anew.
     ruled = correct("small plural effusion", personal_rules={"small": "tiny"})
     assert ruled.text.startswith("tiny")
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        ("Loss of gray white differentiation.", "Loss of gray-white differentiation."),
+        ("CT guided biopsy of the nodule.", "CT-guided biopsy of the nodule."),
+        ("There is a full thickness tear.", "There is a full-thickness tear."),
+        # Spaced forms the lexicon lists too, and phrasal verbs, keep their spelling.
+        ("No hemorrhage on susceptibility weighted imaging.",
+         "No hemorrhage on susceptibility weighted imaging."),
+        ("The patient will follow up with the surgeon.",
+         "The patient will follow up with the surgeon."),
+    ],
+)
+def test_lexicon_phrases_get_their_hyphens_back(lexicon, heard: str, expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected

@@ -17,7 +17,7 @@ from reporting.asr.pipeline import (
     speech_chunks,
     to_report_text,
     transcribe_pipeline,
-    unhyphenate_units,
+    unhyphenate,
 )
 from tests.asr.conftest import FIXTURES, load_fixture
 
@@ -84,13 +84,17 @@ def test_leading_negation_survives_the_pipeline(asr_manager) -> None:
         ("There is a 6-millimeter solid nodule.", "There is a 6 mm solid nodule."),
         ("A six-millimeter nodule.", "A 6 mm nodule."),
         ("A 1.5-centimeter cyst.", "A 1.5 cm cyst."),
+        ("Blunting of the left-costophrenic angle.", "Blunting of the left costophrenic angle."),
+        ("Right-hilar fullness.", "Right hilar fullness."),
     ],
 )
-def test_hyphenated_sizes_are_written_as_sizes(heard: str, written: str) -> None:
+def test_hyphens_reports_do_not_write_are_undone(heard: str, written: str) -> None:
     assert to_report_text(heard, "") == written
 
 
 @pytest.mark.parametrize("text", ["A multi-centimeter mass.", "Follow-up in 3 months.",
-                                  "Well-circumscribed cyst.", "A sub-centimeter node."])
+                                  "Well-circumscribed cyst.", "A sub-centimeter node.",
+                                  "Right-sided effusion.", "A left-to-right shunt.",
+                                  "Bright-red blood."])
 def test_other_hyphenated_words_are_left_alone(text: str) -> None:
-    assert unhyphenate_units(text) == text
+    assert unhyphenate(text) == text
