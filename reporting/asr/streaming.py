@@ -444,6 +444,10 @@ class StreamingRecognizer:
             return None
         if self._partial_task is not None and not self._partial_task.done():
             return None  # one live partial at a time
+        if not self._in_speech:
+            # A pause may be starting: a partial now would show no new words and would
+            # still be decoding beside the speculative final 200 ms from now.
+            return None
         end = self._received
         # Under load partials back off: finals first, and fewer partials per session.
         interval = self.partial_interval * max(1.0, self.manager.active_sessions / 2)
