@@ -89,7 +89,11 @@ def test_wrong_called_ae_title_is_rejected_and_retried(
     orthanc: Orthanc, final_doc: ReportDocument
 ) -> None:
     outcome = deliver_dicom(pacs(orthanc, ae_title="NOT-ORTHANC"), [build_sr(final_doc)])
-    assert (outcome.verdict, outcome.code) == ("retry", "rejected")
+    # Orthanc rejects the association and closes the socket; on a loaded machine the close
+    # can reach pynetdicom before the A-ASSOCIATE-RJ does, which it reports as an abort.
+    # Either way the message is retried, never quarantined or lost.
+    assert outcome.verdict == "retry"
+    assert outcome.code in ("rejected", "aborted")
 
 
 def test_nobody_listening_is_retry(final_doc: ReportDocument) -> None:
