@@ -544,7 +544,8 @@ def _correct(
             ):
                 for k in range(n, n + size):
                     locked[k] = True
-                if phrase in index.hyphenated:
+                heard = "".join(tokens[word_pos[n]:word_pos[n + size - 1] + 1])
+                if phrase in index.hyphenated and "-" not in heard:
                     hyphens.append((n, n + size, index.hyphenated[phrase]))
                 break
 
@@ -576,7 +577,7 @@ def _correct(
         first, last = word_pos[start], word_pos[end - 1]
         original = "".join(tokens[first:last + 1])
         replacement = _written(written, original)
-        if original == replacement or ("-" in original and (start, end, written) in hyphens):
+        if original == replacement:
             continue
         tokens[first:last + 1] = [replacement]
         changes.append((original, replacement))

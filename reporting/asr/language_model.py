@@ -105,7 +105,7 @@ class RadiologyLM:
     @property
     def vocabulary(self) -> frozenset[str]:
         """Words seen in the report text (without sentence markers and numbers)."""
-        return frozenset(w for w in self.counts if w not in (EOS, NUMBER))
+        return frozenset(w for w in self.counts if w not in _MARKERS)
 
     def word_pairs(self) -> set[tuple[str, str]]:
         """Adjacent word pairs seen in the text (sentence markers and numbers left out)."""
@@ -187,7 +187,7 @@ class MixtureLM(RadiologyLM):
         """Words only the background phrases know, seen there at least twice."""
         report = self.report.vocabulary
         return frozenset(w for w, n in self.background.counts.items()
-                         if n >= 2 and w not in report and w not in (EOS, NUMBER))
+                         if n >= 2 and w not in report and w not in _MARKERS)
 
     def word_pairs(self) -> set[tuple[str, str]]:
         """Adjacent word pairs of the report text and the background phrases."""
