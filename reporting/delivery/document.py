@@ -12,7 +12,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 ReportStatus = Literal["preliminary", "final", "amended"]
 
@@ -171,3 +171,139 @@ class ReportDocument:
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- the stored form ---------------------------------------------------------
+#
+# Signing stores the document it froze with the version (ReportVersion.document), so every
+# output of that version, in any process and at any later time, is built from exactly what
+# was signed: demographics, order data and signatures as they were at the signature.
+
+DOCUMENT_FORMAT = 1
+"""Version of the stored form; `document_from_json` refuses forms it does not know."""
+
+
+def _name_json(name: PersonName | None) -> dict[str, str] | None:
+    return None if name is None else {
+        "family": name.family, "given": name.given, "middle": name.middle,
+        "prefix": name.prefix, "suffix": name.suffix, "credentials": name.credentials,
+        "identifier": name.identifier,
+    }
+
+
+def _name(data: dict[str, str] | None) -> PersonName | None:
+    return None if data is None else PersonName(**data)
+
+
+def _when(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _datetime(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _signature_json(sig: DocSignature | None) -> dict[str, object] | None:
+    return None if sig is None else {
+        "signer": _name_json(sig.signer), "role": sig.role, "signed_at": _when(sig.signed_at),
+    }
+
+
+def _signature(data: dict[str, object] | None) -> DocSignature | None:
+    if data is None:
+        return None
+    signer = _required(_name(data["signer"]), "signer")  # type: ignore[arg-type]
+    signed_at = _required(_datetime(data["signed_at"]), "signed_at")  # type: ignore[arg-type]
+    return DocSignature(signer, str(data["role"]), signed_at)
+
+
+T = TypeVar("T")
+
+
+def _required(value: T | None, what: str) -> T:
+    if value is None:
+        raise ValueError(f"stored document lacks {what}")
+    return value
+
+
+def document_to_json(doc: ReportDocument) -> dict[str, object]:
+    """The document as plain JSON (dates as ISO 8601), to be stored with its version."""
+    p, s = doc.patient, doc.study
+    return {
+        "format": DOCUMENT_FORMAT,
+        "report_id": doc.report_id,
+        "version": doc.version,
+        "status": doc.status,
+        "patient": {
+            "mrn": p.mrn, "mrn_issuer": p.mrn_issuer, "name": _name_json(p.name),
+            "birth_date": p.birth_date.isoformat() if p.birth_date else None, "sex": p.sex,
+        },
+        "facility": {"code": doc.facility.code, "name": doc.facility.name,
+                     "address": doc.facility.address, "phone": doc.facility.phone},
+        "study": {
+            "accession": s.accession, "procedure_code": s.procedure_code,
+            "procedure_description": s.procedure_description, "modality": s.modality,
+            "body_part": s.body_part, "study_instance_uid": s.study_instance_uid,
+            "placer_order_number": s.placer_order_number,
+            "filler_order_number": s.filler_order_number,
+            "requested_procedure_id": s.requested_procedure_id, "priority": s.priority,
+            "reason": s.reason, "ordering_provider": _name_json(s.ordering_provider),
+            "scheduled_at": _when(s.scheduled_at), "performed_at": _when(s.performed_at),
+            "visit_number": s.visit_number, "patient_class": s.patient_class,
+        },
+        "sections": [{"id": x.id, "heading": x.heading, "text": x.text,
+                      "loinc_code": x.loinc_code} for x in doc.sections],
+        "title": doc.title,
+        "created_at": _when(doc.created_at),
+        "signature": _signature_json(doc.signature),
+        "content_hash": doc.content_hash,
+        "resident_signature": _signature_json(doc.resident_signature),
+        "transcriptionist": _name_json(doc.transcriptionist),
+        "addenda": [{"number": a.number, "text": a.text,
+                     "signature": _signature_json(a.signature)} for a in doc.addenda],
+        "previous_versions": list(doc.previous_versions),
+        "language": doc.language,
+        "extra": dict(doc.extra),
+    }
+
+
+def document_from_json(data: dict[str, object]) -> ReportDocument:
+    """The document stored by `document_to_json` (ValueError for an unknown form)."""
+    if data.get("format") != DOCUMENT_FORMAT:
+        raise ValueError(f"stored document has format {data.get('format')!r}, "
+                         f"expected {DOCUMENT_FORMAT}")
+    d: dict[str, Any] = data
+    p, s = d["patient"], d["study"]
+    signature = _required(_signature(d["signature"]), "signature")
+    created_at = _required(_datetime(d["created_at"]), "created_at")
+    patient_name = _required(_name(p["name"]), "patient name")
+    return ReportDocument(
+        report_id=d["report_id"],
+        version=int(d["version"]),
+        status=d["status"],
+        patient=DocPatient(
+            mrn=p["mrn"], mrn_issuer=p["mrn_issuer"], name=patient_name,
+            birth_date=date.fromisoformat(p["birth_date"]) if p["birth_date"] else None,
+            sex=p["sex"],
+        ),
+        facility=DocFacility(**d["facility"]),
+        study=DocStudy(**{
+            **s,
+            "ordering_provider": _name(s["ordering_provider"]),
+            "scheduled_at": _datetime(s["scheduled_at"]),
+            "performed_at": _datetime(s["performed_at"]),
+        }),
+        sections=tuple(DocSection(**x) for x in d["sections"]),
+        title=d["title"],
+        created_at=created_at,
+        signature=signature,
+        content_hash=d["content_hash"],
+        resident_signature=_signature(d["resident_signature"]),
+        transcriptionist=_name(d["transcriptionist"]),
+        addenda=tuple(DocAddendum(int(a["number"]), a["text"],
+                                  _signature(a["signature"]))  # type: ignore[arg-type]
+                      for a in d["addenda"]),
+        previous_versions=tuple(int(v) for v in d["previous_versions"]),
+        language=d["language"],
+        extra=dict(d["extra"]),
+    )

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,7 +32,7 @@ from reporting.core.config import Destination, Settings
 from reporting.core.db import transaction, utcnow
 from reporting.delivery import outbox, payloads
 from reporting.delivery.dicom_sender import deliver_dicom
-from reporting.delivery.document import ReportDocument
+from reporting.delivery.document import ReportDocument, document_from_json
 from reporting.delivery.fhir import build_diagnostic_report
 from reporting.delivery.fhir_sender import deliver_fhir
 from reporting.delivery.folder import deliver_folder
@@ -137,11 +138,24 @@ def _rebuild_documents(session: Session, life: reports.Lifecycle,
         job.doc = doc
 
 
+def _read_document(job: _Job, key: payloads.DocumentKey, stored: dict[str, Any]) -> None:
+    """The document stored at signing (a stored form this code cannot read is quarantined)."""
+    try:
+        doc = document_from_json(stored)
+    except (ValueError, KeyError, TypeError) as e:
+        job.outcomes.append(AttemptOutcome("quarantine", "invalid",
+                                           f"stored document unreadable: {e}"[:2000]))
+        return
+    payloads.documents.put(key, doc)
+    job.doc = doc
+
+
 def _load(session: Session, settings: Settings, life: reports.Lifecycle,
           outbox_ids: Sequence[str]) -> list[_Job]:
     """Read the claimed rows and their documents (one short transaction, the caller's)."""
     found = session.execute(
-        select(OutboxMessage, ReportVersion.content_hash, Study.id, Study.patient_id)
+        select(OutboxMessage, ReportVersion.content_hash, Study.id, Study.patient_id,
+               ReportVersion.document)
         .join(ReportVersion, (ReportVersion.report_id == OutboxMessage.report_id)
               & (ReportVersion.number == OutboxMessage.report_version))
         .join(Report, Report.id == OutboxMessage.report_id)
@@ -152,14 +166,14 @@ def _load(session: Session, settings: Settings, life: reports.Lifecycle,
         select(OutboxMessage.id).where(OutboxMessage.id.in_(outbox_ids),
                                        outbox.earlier_undelivered())
     ).scalars())
-    by_id = {row.id: (row, content_hash, study_id, patient_id)
-             for row, content_hash, study_id, patient_id in found}
+    by_id = {row.id: (row, content_hash, study_id, patient_id, stored)
+             for row, content_hash, study_id, patient_id, stored in found}
     jobs: list[_Job] = []
     rebuild: list[_Job] = []
     for outbox_id in outbox_ids:
         if outbox_id not in by_id:
             continue
-        row, content_hash, study_id, patient_id = by_id[outbox_id]
+        row, content_hash, study_id, patient_id, stored = by_id[outbox_id]
         job = _Job(row.id, row.control_id, row.destination, row.kind, row.report_id,
                    row.report_version, row.created_at, study_id, patient_id,
                    _destination(settings, row.destination))
@@ -183,9 +197,12 @@ def _load(session: Session, settings: Settings, life: reports.Lifecycle,
             job.outcomes.append(AttemptOutcome(
                 "quarantine", "config", f"destination {row.destination!r} is not configured"))
         else:
-            job.doc = payloads.documents.get((row.report_id, row.report_version, content_hash))
-            if job.doc is None:
-                rebuild.append(job)
+            key = (row.report_id, row.report_version, content_hash)
+            job.doc = payloads.documents.get(key)
+            if job.doc is None and stored is not None:
+                _read_document(job, key, stored)
+            elif job.doc is None:
+                rebuild.append(job)  # signed before documents were stored with versions
     if rebuild:
         _rebuild_documents(session, life, rebuild)
     return jobs

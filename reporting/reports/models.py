@@ -67,6 +67,9 @@ class ReportVersion(Base):
     signed_role: Mapped[str] = mapped_column(String(32))
     signed_at: Mapped[datetime] = mapped_column()
     override_reason: Mapped[str] = mapped_column(Text, default="")
+    document: Mapped[dict[str, Any] | None] = mapped_column(default=None, deferred=True)
+    """The ReportDocument frozen at this signature (`document_to_json`): every output of the
+    version is built from it. None only for versions signed before it was stored."""
 
 
 class Addendum(Base):

@@ -26,6 +26,8 @@ from reporting.delivery.document import (
     DocStudy,
     PersonName,
     ReportDocument,
+    document_from_json,
+    document_to_json,
 )
 from reporting.reports.layout import STANDARD_SECTIONS, field_ids, field_specs
 from reporting.reports.models import Addendum, Report, ReportVersion
@@ -381,9 +383,11 @@ def _freeze(
     doc = _document(session, life, report, study, version, context, signer=user)
     version.canonical_text = doc.canonical_text()
     version.content_hash = seal(version)
-    # Delivery reuses this document instead of rebuilding it (see signed_document).
-    session.info.setdefault(_SIGNED_DOCUMENTS, {})[(report.id, number)] = replace(
-        doc, content_hash=version.content_hash)
+    doc = replace(doc, content_hash=version.content_hash)
+    # Every output of this version is built from the document stored with it; in this
+    # process delivery also reuses the object itself (see signed_document).
+    version.document = document_to_json(doc)
+    session.info.setdefault(_SIGNED_DOCUMENTS, {})[(report.id, number)] = doc
     session.add(version)
     study.status = "preliminary" if status == "preliminary" else "final"
     study.claimed_by_id = None if status != "preliminary" else study.claimed_by_id
@@ -552,6 +556,9 @@ def document(session: Session, life: Lifecycle, report: Report,
         version = next((v for v in report.versions if v.number == version_number), None)
         if version is None:
             raise NotFound(f"report has no signed version {version_number}")
+    if version.document is not None:
+        return document_from_json(version.document)
+    # Signed before documents were stored with their versions: rebuilt from the rows.
     return _document(session, life, report, study_of(session, report), version)
 
 

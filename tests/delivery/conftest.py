@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from reporting.delivery.document import ReportDocument
 from reporting.delivery.pdf import render_pdf
 from reporting.delivery.samples import sample_document
+from tests.conftest import Account
+from tests.delivery.flow import make_accounts
 from tests.delivery.servers import FhirStandIn, Orthanc
 
 
@@ -55,3 +58,9 @@ def amended_pdf_path(amended_pdf: bytes, tmp_path_factory: pytest.TempPathFactor
     path = tmp_path_factory.mktemp("pdf") / "amended.pdf"
     path.write_bytes(amended_pdf)
     return path
+
+
+@pytest.fixture
+def accounts_factory(password_hashes: dict[str, str]) -> Callable[[Any], dict[str, Account]]:
+    """Accounts for each role in an app's own database (tests that build their own app)."""
+    return lambda app: make_accounts(app, password_hashes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ from reporting.app import create_app
 from reporting.core.config import Settings
 from reporting.core.db import utcnow
 from reporting.delivery import outbox, payloads
+from reporting.delivery.document import ReportDocument, document_from_json, document_to_json
 from reporting.delivery.models import OutboxMessage
+from reporting.delivery.worker import DeliveryWorker
 from reporting.reports import service as reports
 from reporting.reports.models import ReportVersion
 from tests.conftest import Account, make_settings
@@ -163,6 +166,56 @@ def test_signed_document_is_cached_for_delivery(client: TestClient,
                                        version.number)
             assert rebuilt.content_hash == version.content_hash
             assert cached == rebuilt
+
+
+def test_outputs_are_built_from_the_document_stored_at_signing(
+        db_url: str, tmp_path: Path, accounts_factory: Any) -> None:
+    """A patient renamed after signing does not change what goes out for that version,
+    in this process or in a worker that never saw the signature (caches empty)."""
+    out = tmp_path / "printouts"
+    settings = make_settings(db_url, tmp_path, destinations=[
+        {"name": "printouts", "kind": "folder", "path": str(out), "facilities": ["*"],
+         "file_pattern": "{family_name}_{accession}_v{version}.pdf"}])
+    app = create_app(settings, start_background=False)
+    with TestClient(app) as client:
+        accounts = accounts_factory(app)
+        report = signed_report(client, accounts)
+        with app.state.sessionmaker() as session, session.begin():
+            version = session.execute(select(ReportVersion).where(
+                ReportVersion.report_id == report["id"])).scalar_one()
+            signed_name = version.document["patient"]["name"]["family"]
+            patient = reports.study_of(session, reports.get_report(session, report["id"])).patient
+            patient.family_name = "Renamedafter"
+        payloads.documents.clear()
+        worker = DeliveryWorker(app.state.sessionmaker, settings, app.state.lifecycle)
+        assert worker.run_once(limit=5) == 1
+        files = [p.name for p in out.iterdir()]
+        assert len(files) == 1
+        assert files[0].startswith(f"{signed_name}_"), files
+        with app.state.sessionmaker() as session:
+            doc = reports.document(session, app.state.lifecycle,
+                                   reports.get_report(session, report["id"]))
+        assert doc.patient.name.family == signed_name != "Renamedafter"
+        # An addendum freezes a new document with the data as it is then.
+        add_addendum(client, accounts, report["id"])
+        with app.state.sessionmaker() as session:
+            amended = reports.document(session, app.state.lifecycle,
+                                       reports.get_report(session, report["id"]))
+        assert amended.patient.name.family == "Renamedafter"
+        assert amended.version == 2
+
+
+def test_stored_document_round_trips(final_doc: ReportDocument,
+                                     amended_doc: ReportDocument) -> None:
+    for doc in (final_doc, amended_doc):
+        stored = json.loads(json.dumps(document_to_json(doc)))
+        assert document_from_json(stored) == doc
+    with pytest.raises(ValueError, match="format"):
+        document_from_json({**document_to_json(final_doc), "format": 99})
+    broken = document_to_json(final_doc)
+    broken["signature"] = None
+    with pytest.raises(ValueError, match="signature"):
+        document_from_json(broken)
 
 
 def test_backoff_grows_to_a_ceiling() -> None:

@@ -26,8 +26,8 @@ from reporting.delivery import outbox
 from reporting.delivery.models import DeliveryAttempt, OutboxMessage
 from reporting.delivery.worker import DeliveryWorker, deliver_batch
 from reporting.hl7.sender import Hl7Connections
-from tests.conftest import Account, _fresh_url, make_settings
-from tests.delivery.flow import add_addendum, make_accounts, signed_report
+from tests.conftest import _fresh_url, make_settings
+from tests.delivery.flow import add_addendum, signed_report
 from tests.hl7.hl7_peer_control import PeerProcess
 
 FAST = outbox.RetryPolicy(base_seconds=0.05, ceiling_seconds=0.3)
@@ -37,11 +37,6 @@ def _settings(db_url: str, tmp_path: Path, port: int, timeout: float) -> Setting
     return make_settings(db_url, tmp_path, destinations=[
         {"name": "ris", "kind": "hl7", "port": port, "timeout_seconds": timeout,
          "max_attempts": 100}])
-
-
-@pytest.fixture
-def accounts_factory(password_hashes: dict[str, str]) -> Callable[[Any], dict[str, Account]]:
-    return lambda app: make_accounts(app, password_hashes)
 
 
 @pytest.fixture
