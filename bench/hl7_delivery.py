@@ -12,14 +12,15 @@ a time and waits for its ACK; "signing_only" signs N reports with no worker runn
 "delivery_drain" then starts the worker on that backlog (delivered per second), with the
 documents frozen at signing in the worker's cache (one process signs and delivers, as
 `reporting serve` does); "delivery_drain_cold" does the same on a second backlog after
-emptying the caches, as a worker in another process would find it (every document rebuilt);
+emptying the caches, as a worker in another process would find it (every document read from
+the form stored with its version at signing);
 "sustained" signs N reports back to back while the worker runs, and reports/s is N divided
 by the time from the first signature to the last ACK; "paced" signs at a fixed rate (one
 signature every 1/rate s, as radiologists' signatures arrive) and reports the latency at that
 rate (back to back, latency is mostly the queue the signer builds ahead of the worker).
 With --worker-process the same three measurements are repeated with the worker in its own
 process (`reporting worker --threads 4 --poll 0.05`, the documented separate-worker
-deployment: it finds no document cached and rebuilds each one): "wp_unloaded",
+deployment: it finds no document cached and reads each stored one): "wp_unloaded",
 "wp_sustained" and "wp_paced" sign in this process; "wp_two_signers" signs back to back in
 two processes at once (as two API processes would), reports/s counted to the last ACK.
 Runs on SQLite (WAL) and on a throwaway PostgreSQL cluster.

@@ -105,7 +105,7 @@ def enqueue(session: Session, settings: Settings, report: Report,
         # chain head and so flushes them, in the same transaction).
         doc = reports.signed_document(session, version)
         if doc is not None:
-            # Cached once the signature commits; the worker then skips rebuilding it.
+            # Cached once the signature commits; the worker then skips reading it back.
             session.info.setdefault(_DOCS_FLAG, []).append(
                 ((report.id, version.number, version.content_hash), doc))
         wake_after_commit(session)

@@ -1,4 +1,4 @@
-"""What goes out for a signed version, built from the frozen version at send time.
+"""What goes out for a signed version, built at send time from the document stored with it.
 
 Every builder is deterministic for a given version and outbox row: HL7 MSH-10 is the row's
 control id and MSH-7 its enqueue time, DICOM UIDs and the FHIR id derive from the report id,
@@ -7,9 +7,9 @@ A retry therefore sends the same message the first try sent.
 
 Two in-process caches spare the worker repeated work: `documents` holds the ReportDocument
 of recent signed versions (filled when this process signed the version, or on first
-rebuild; keyed by report id, version and content hash, so a hit is that exact frozen
+read of the stored form; keyed by report id, version and content hash, so a hit is that exact frozen
 version), and `messages` holds each outbox row's built HL7 message until the row is done,
-so a retry resends those very bytes. Both are bounded; a miss rebuilds from the database.
+so a retry resends those very bytes. Both are bounded; a miss reads the database again.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The delivery worker: a thin loop around `deliver_batch`, one attempt per claimed row.
 
 A sender thread claims a batch of due rows (one short transaction: the claim, the rows and
-the frozen documents, taken from the in-process cache or rebuilt with the batch's reports,
-studies and signers loaded together), builds each payload and sends it with no transaction
+the frozen documents, taken from the in-process cache or read from the form stored with each
+signed version; versions signed before documents were stored are rebuilt with the batch's
+reports, studies and signers loaded together), builds each payload and sends it with no transaction
 open, over connections it keeps open per destination, then records every attempt, the rows'
 new states and the audit events of the batch in one second short transaction. Several
 workers (threads, processes, app instances) share the outbox through leased claims
