@@ -139,13 +139,19 @@ def _rebuild_documents(session: Session, life: reports.Lifecycle,
         job.doc = doc
 
 
-def _read_document(job: _Job, key: payloads.DocumentKey, stored: dict[str, Any]) -> None:
-    """The document stored at signing (a stored form this code cannot read is quarantined)."""
+def _read_document(job: _Job, key: payloads.DocumentKey, stored: dict[str, Any],
+                   canonical_text: str) -> None:
+    """The document stored at signing; one that is unreadable or does not say what its
+    version sealed is quarantined, never sent."""
     try:
         doc = document_from_json(stored)
     except (ValueError, KeyError, TypeError) as e:
         job.outcomes.append(AttemptOutcome("quarantine", "invalid",
-                                           f"stored document unreadable: {e}"[:2000]))
+                                           f"stored document unreadable: {e!r}"[:2000]))
+        return
+    problem = reports.document_problem(doc, *key, canonical_text)
+    if problem:
+        job.outcomes.append(AttemptOutcome("quarantine", "invalid", problem))
         return
     payloads.documents.put(key, doc)
     job.doc = doc
@@ -156,7 +162,7 @@ def _load(session: Session, settings: Settings, life: reports.Lifecycle,
     """Read the claimed rows and their documents (one short transaction, the caller's)."""
     found = session.execute(
         select(OutboxMessage, ReportVersion.content_hash, Study.id, Study.patient_id,
-               ReportVersion.document)
+               ReportVersion.document, ReportVersion.canonical_text)
         .join(ReportVersion, (ReportVersion.report_id == OutboxMessage.report_id)
               & (ReportVersion.number == OutboxMessage.report_version))
         .join(Report, Report.id == OutboxMessage.report_id)
@@ -167,14 +173,14 @@ def _load(session: Session, settings: Settings, life: reports.Lifecycle,
         select(OutboxMessage.id).where(OutboxMessage.id.in_(outbox_ids),
                                        outbox.earlier_undelivered())
     ).scalars())
-    by_id = {row.id: (row, content_hash, study_id, patient_id, stored)
-             for row, content_hash, study_id, patient_id, stored in found}
+    by_id = {row.id: (row, content_hash, study_id, patient_id, stored, text)
+             for row, content_hash, study_id, patient_id, stored, text in found}
     jobs: list[_Job] = []
     rebuild: list[_Job] = []
     for outbox_id in outbox_ids:
         if outbox_id not in by_id:
             continue
-        row, content_hash, study_id, patient_id, stored = by_id[outbox_id]
+        row, content_hash, study_id, patient_id, stored, text = by_id[outbox_id]
         job = _Job(row.id, row.control_id, row.destination, row.kind, row.report_id,
                    row.report_version, row.created_at, study_id, patient_id,
                    _destination(settings, row.destination))
@@ -201,7 +207,7 @@ def _load(session: Session, settings: Settings, life: reports.Lifecycle,
             key = (row.report_id, row.report_version, content_hash)
             job.doc = payloads.documents.get(key)
             if job.doc is None and stored is not None:
-                _read_document(job, key, stored)
+                _read_document(job, key, stored, text)
             elif job.doc is None:
                 rebuild.append(job)  # signed before documents were stored with versions
     if rebuild:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from reporting.audit import service as audit
@@ -557,9 +557,44 @@ def document(session: Session, life: Lifecycle, report: Report,
         if version is None:
             raise NotFound(f"report has no signed version {version_number}")
     if version.document is not None:
-        return document_from_json(version.document)
+        try:
+            return stored_document(version)
+        except ValueError as e:
+            raise Conflict(str(e), code="document_mismatch") from e
     # Signed before documents were stored with their versions: rebuilt from the rows.
     return _document(session, life, report, study_of(session, report), version)
+
+
+def stored_document(version: ReportVersion, stored: dict[str, Any] | None = None
+                    ) -> ReportDocument:
+    """The document stored with a signed version, checked against the version's seal.
+
+    ValueError when it is unreadable or is not the document of that version: another
+    report, version or content hash, or a text other than the sealed canonical text
+    (outputs are built from the document, so it must say exactly what was signed)."""
+    data = version.document if stored is None else stored
+    if data is None:
+        raise ValueError("no document is stored with this version")
+    try:
+        doc = document_from_json(data)
+    except (KeyError, TypeError) as e:
+        raise ValueError(f"stored document unreadable: {e!r}") from e
+    problem = document_problem(doc, version.report_id, version.number, version.content_hash,
+                               version.canonical_text)
+    if problem:
+        raise ValueError(problem)
+    return doc
+
+
+def document_problem(doc: ReportDocument, report_id: str, number: int, content_hash: str,
+                     canonical_text: str) -> str | None:
+    """Why `doc` is not the document of the sealed version given (None when it is)."""
+    if (doc.report_id, doc.version, doc.content_hash) != (report_id, number, content_hash):
+        return (f"stored document is of {doc.report_id} v{doc.version}, not of the sealed "
+                f"{report_id} v{number}")
+    if doc.canonical_text() != canonical_text:
+        return "stored document text differs from the sealed text of its version"
+    return None
 
 
 @dataclass(frozen=True)
@@ -570,14 +605,20 @@ class VerifyProblem:
 
 
 def verify_signed(session: Session) -> tuple[int, list[VerifyProblem]]:
-    """Re-check every signed version's seal; return (checked, problems)."""
+    """Re-check every signed version's seal and stored document; return (checked, problems)."""
     problems: list[VerifyProblem] = []
     checked = 0
-    for version in session.execute(select(ReportVersion)).scalars():
+    rows = select(ReportVersion).options(undefer(ReportVersion.document))
+    for version in session.execute(rows).scalars():
         checked += 1
         if seal(version) != version.content_hash:
             problems.append(VerifyProblem(version.report_id, version.number,
                                           "content does not match its signed SHA-256"))
+        elif version.document is not None:
+            try:
+                stored_document(version)
+            except ValueError as e:
+                problems.append(VerifyProblem(version.report_id, version.number, str(e)))
     return checked, problems
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 from typer.testing import CliRunner
 
 from reporting.app import create_app
@@ -173,9 +173,7 @@ def test_outputs_are_built_from_the_document_stored_at_signing(
     """A patient renamed after signing does not change what goes out for that version,
     in this process or in a worker that never saw the signature (caches empty)."""
     out = tmp_path / "printouts"
-    settings = make_settings(db_url, tmp_path, destinations=[
-        {"name": "printouts", "kind": "folder", "path": str(out), "facilities": ["*"],
-         "file_pattern": "{family_name}_{accession}_v{version}.pdf"}])
+    settings = _printouts(db_url, tmp_path, out)
     app = create_app(settings, start_background=False)
     with TestClient(app) as client:
         accounts = accounts_factory(app)
@@ -203,6 +201,37 @@ def test_outputs_are_built_from_the_document_stored_at_signing(
                                        reports.get_report(session, report["id"]))
         assert amended.patient.name.family == "Renamedafter"
         assert amended.version == 2
+
+
+def _printouts(db_url: str, tmp_path: Path, out: Path) -> Settings:
+    return make_settings(db_url, tmp_path, destinations=[
+        {"name": "printouts", "kind": "folder", "path": str(out), "facilities": ["*"],
+         "file_pattern": "{family_name}_{accession}_v{version}.pdf"}])
+
+
+def test_a_stored_document_that_differs_from_its_seal_is_quarantined(
+        sqlite_url: str, tmp_path: Path, accounts_factory: Any) -> None:
+    out = tmp_path / "printouts"
+    settings = _printouts(sqlite_url, tmp_path, out)
+    app = create_app(settings, start_background=False)
+    with TestClient(app) as client:
+        accounts = accounts_factory(app)
+        report = signed_report(client, accounts)
+        with app.state.sessionmaker() as session, session.begin():
+            version = session.execute(select(ReportVersion)).scalar_one()
+            forged = dict(version.document)
+            forged["sections"] = [{**x, "text": "Mass."} for x in forged["sections"]]
+            # Only someone bypassing the immutability trigger can do this.
+            session.execute(text("DROP TRIGGER report_versions_no_update"))
+            session.execute(update(ReportVersion).values(document=forged))
+        payloads.documents.clear()
+        worker = DeliveryWorker(app.state.sessionmaker, settings, app.state.lifecycle)
+        assert worker.run_once(limit=5) == 1
+        (row,) = _rows(client)
+        assert (row.report_id, row.status, row.last_code) == (report["id"], "quarantined",
+                                                              "invalid")
+        assert "differs from the sealed text" in row.last_detail
+        assert not out.exists() or not list(out.iterdir())
 
 
 def test_stored_document_round_trips(final_doc: ReportDocument,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker, undefer
 
+from reporting.core.errors import Conflict
 from reporting.reports import service as reports
 from reporting.reports.models import ReportVersion
 from reporting.studies import service as studies
@@ -75,6 +76,34 @@ def test_verify_detects_tampering(
     with factory() as session:
         checked, problems = reports.verify_signed(session)
         assert [p.report_id for p in problems] == [report_id]
+
+
+def test_verify_detects_a_stored_document_that_differs_from_the_seal(
+    factory: sessionmaker[Session], accounts: dict[str, Account], db_url: str
+) -> None:
+    """Outputs are built from the stored document, so it is checked against the seal too."""
+    with factory() as session:
+        report_id = make_final(session, accounts["attending"])
+        session.commit()
+    with factory() as session:
+        version = session.execute(select(ReportVersion).options(
+            undefer(ReportVersion.document))).scalar_one()
+        forged = dict(version.document)
+        forged["sections"] = [{**s, "text": "IMPRESSION: Mass."} for s in forged["sections"]]
+    with factory() as session:
+        if db_url.startswith("postgresql"):
+            session.execute(text("ALTER TABLE report_versions DISABLE TRIGGER USER"))
+        else:
+            session.execute(text("DROP TRIGGER report_versions_no_update"))
+        session.execute(update(ReportVersion).values(document=forged))
+        session.commit()
+    with factory() as session:
+        checked, problems = reports.verify_signed(session)
+        assert checked == 1
+        assert [(p.report_id, p.message) for p in problems] == [
+            (report_id, "stored document text differs from the sealed text of its version")]
+        with pytest.raises(Conflict, match="differs from the sealed text"):
+            reports.document(session, LIFE, reports.get_report(session, report_id))
 
 
 def test_resident_attending_and_addendum_versions(
