@@ -234,6 +234,34 @@ def test_a_stored_document_that_differs_from_its_seal_is_quarantined(
         assert not out.exists() or not list(out.iterdir())
 
 
+def test_a_version_signed_before_documents_were_stored_is_rebuilt(
+        sqlite_url: str, tmp_path: Path, accounts_factory: Any) -> None:
+    out = tmp_path / "printouts"
+    settings = _printouts(sqlite_url, tmp_path, out)
+    app = create_app(settings, start_background=False)
+    with TestClient(app) as client:
+        accounts = accounts_factory(app)
+        report = signed_report(client, accounts)
+        with app.state.sessionmaker() as session, session.begin():
+            # What schema revision 0003 left: no document with the version.
+            session.execute(text("DROP TRIGGER report_versions_no_update"))
+            session.execute(update(ReportVersion).values(document=None))
+            signed = reports.document(session, app.state.lifecycle,
+                                      reports.get_report(session, report["id"]))
+        payloads.documents.clear()
+        worker = DeliveryWorker(app.state.sessionmaker, settings, app.state.lifecycle)
+        assert worker.run_once(limit=5) == 1
+        (row,) = _rows(client)
+        assert row.status == "delivered"
+        (written,) = out.iterdir()
+        assert written.name.startswith(f"{signed.patient.name.family}_")
+        with app.state.sessionmaker() as session:
+            version = session.execute(select(ReportVersion)).scalar_one()
+            assert version.document is None
+            assert signed.content_hash == version.content_hash
+            assert signed.canonical_text() == version.canonical_text
+
+
 def test_stored_document_round_trips(final_doc: ReportDocument,
                                      amended_doc: ReportDocument) -> None:
     for doc in (final_doc, amended_doc):
