@@ -33,7 +33,7 @@ from reporting.core.config import Destination, Settings
 from reporting.core.db import transaction, utcnow
 from reporting.delivery import outbox, payloads
 from reporting.delivery.dicom_sender import deliver_dicom
-from reporting.delivery.document import ReportDocument, document_from_json
+from reporting.delivery.document import ReportDocument
 from reporting.delivery.fhir import build_diagnostic_report
 from reporting.delivery.fhir_sender import deliver_fhir
 from reporting.delivery.folder import deliver_folder
@@ -144,14 +144,9 @@ def _read_document(job: _Job, key: payloads.DocumentKey, stored: dict[str, Any],
     """The document stored at signing; one that is unreadable or does not say what its
     version sealed is quarantined, never sent."""
     try:
-        doc = document_from_json(stored)
-    except (ValueError, KeyError, TypeError) as e:
-        job.outcomes.append(AttemptOutcome("quarantine", "invalid",
-                                           f"stored document unreadable: {e!r}"[:2000]))
-        return
-    problem = reports.document_problem(doc, *key, canonical_text)
-    if problem:
-        job.outcomes.append(AttemptOutcome("quarantine", "invalid", problem))
+        doc = reports.read_stored_document(stored, *key, canonical_text)
+    except ValueError as e:
+        job.outcomes.append(AttemptOutcome("quarantine", "invalid", str(e)[:2000]))
         return
     payloads.documents.put(key, doc)
     job.doc = doc

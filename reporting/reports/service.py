@@ -565,36 +565,32 @@ def document(session: Session, life: Lifecycle, report: Report,
     return _document(session, life, report, study_of(session, report), version)
 
 
-def stored_document(version: ReportVersion, stored: dict[str, Any] | None = None
-                    ) -> ReportDocument:
-    """The document stored with a signed version, checked against the version's seal.
-
-    ValueError when it is unreadable or is not the document of that version: another
-    report, version or content hash, or a text other than the sealed canonical text
-    (outputs are built from the document, so it must say exactly what was signed)."""
-    data = version.document if stored is None else stored
-    if data is None:
+def stored_document(version: ReportVersion) -> ReportDocument:
+    """The document stored with a signed version, checked against the version's seal
+    (ValueError when there is none or it does not match; see `read_stored_document`)."""
+    if version.document is None:
         raise ValueError("no document is stored with this version")
+    return read_stored_document(version.document, version.report_id, version.number,
+                                version.content_hash, version.canonical_text)
+
+
+def read_stored_document(data: dict[str, Any], report_id: str, number: int,
+                         content_hash: str, canonical_text: str) -> ReportDocument:
+    """A stored document that must be the one of the sealed version given.
+
+    ValueError when it is unreadable or is not that version's document: another report,
+    version or content hash, or a text other than the sealed canonical text (outputs are
+    built from the document, so it must say exactly what was signed)."""
     try:
         doc = document_from_json(data)
     except (KeyError, TypeError) as e:
         raise ValueError(f"stored document unreadable: {e!r}") from e
-    problem = document_problem(doc, version.report_id, version.number, version.content_hash,
-                               version.canonical_text)
-    if problem:
-        raise ValueError(problem)
-    return doc
-
-
-def document_problem(doc: ReportDocument, report_id: str, number: int, content_hash: str,
-                     canonical_text: str) -> str | None:
-    """Why `doc` is not the document of the sealed version given (None when it is)."""
     if (doc.report_id, doc.version, doc.content_hash) != (report_id, number, content_hash):
-        return (f"stored document is of {doc.report_id} v{doc.version}, not of the sealed "
-                f"{report_id} v{number}")
+        raise ValueError(f"stored document is of {doc.report_id} v{doc.version}, not of the "
+                         f"sealed {report_id} v{number}")
     if doc.canonical_text() != canonical_text:
-        return "stored document text differs from the sealed text of its version"
-    return None
+        raise ValueError("stored document text differs from the sealed text of its version")
+    return doc
 
 
 @dataclass(frozen=True)
