@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -168,94 +171,98 @@ def test_signed_document_is_cached_for_delivery(client: TestClient,
             assert cached == rebuilt
 
 
+@dataclass
+class Printouts:
+    """An app whose one destination is a folder of PDFs named after the patient."""
+
+    app: Any
+    client: TestClient
+    settings: Settings
+    accounts: dict[str, Account]
+    out: Path
+
+    def deliver_as_a_fresh_worker(self) -> None:
+        """Deliver the one pending row with empty caches, as another process would."""
+        payloads.documents.clear()
+        worker = DeliveryWorker(self.app.state.sessionmaker, self.settings,
+                                self.app.state.lifecycle)
+        assert worker.run_once(limit=5) == 1
+
+    def document(self, report_id: str) -> ReportDocument:
+        with self.app.state.sessionmaker() as session:
+            return reports.document(session, self.app.state.lifecycle,
+                                    reports.get_report(session, report_id))
+
+    def overwrite_stored_document(self, document: dict[str, Any] | None) -> None:
+        """What only someone bypassing the immutability trigger (SQLite) could do."""
+        with self.app.state.sessionmaker() as session, session.begin():
+            session.execute(text("DROP TRIGGER report_versions_no_update"))
+            session.execute(update(ReportVersion).values(document=document))
+
+
+@contextmanager
+def printouts(db_url: str, tmp_path: Path, accounts_factory: Any) -> Iterator[Printouts]:
+    out = tmp_path / "printouts"
+    settings = make_settings(db_url, tmp_path, destinations=[
+        {"name": "printouts", "kind": "folder", "path": str(out), "facilities": ["*"],
+         "file_pattern": "{family_name}_{accession}_v{version}.pdf"}])
+    app = create_app(settings, start_background=False)
+    with TestClient(app) as client:
+        yield Printouts(app, client, settings, accounts_factory(app), out)
+
+
 def test_outputs_are_built_from_the_document_stored_at_signing(
         db_url: str, tmp_path: Path, accounts_factory: Any) -> None:
     """A patient renamed after signing does not change what goes out for that version,
     in this process or in a worker that never saw the signature (caches empty)."""
-    out = tmp_path / "printouts"
-    settings = _printouts(db_url, tmp_path, out)
-    app = create_app(settings, start_background=False)
-    with TestClient(app) as client:
-        accounts = accounts_factory(app)
-        report = signed_report(client, accounts)
-        with app.state.sessionmaker() as session, session.begin():
+    with printouts(db_url, tmp_path, accounts_factory) as p:
+        report = signed_report(p.client, p.accounts)
+        with p.app.state.sessionmaker() as session, session.begin():
             version = session.execute(select(ReportVersion).where(
                 ReportVersion.report_id == report["id"])).scalar_one()
             signed_name = version.document["patient"]["name"]["family"]
             patient = reports.study_of(session, reports.get_report(session, report["id"])).patient
             patient.family_name = "Renamedafter"
-        payloads.documents.clear()
-        worker = DeliveryWorker(app.state.sessionmaker, settings, app.state.lifecycle)
-        assert worker.run_once(limit=5) == 1
-        files = [p.name for p in out.iterdir()]
+        p.deliver_as_a_fresh_worker()
+        files = [f.name for f in p.out.iterdir()]
         assert len(files) == 1
         assert files[0].startswith(f"{signed_name}_"), files
-        with app.state.sessionmaker() as session:
-            doc = reports.document(session, app.state.lifecycle,
-                                   reports.get_report(session, report["id"]))
-        assert doc.patient.name.family == signed_name != "Renamedafter"
+        assert p.document(report["id"]).patient.name.family == signed_name != "Renamedafter"
         # An addendum freezes a new document with the data as it is then.
-        add_addendum(client, accounts, report["id"])
-        with app.state.sessionmaker() as session:
-            amended = reports.document(session, app.state.lifecycle,
-                                       reports.get_report(session, report["id"]))
+        add_addendum(p.client, p.accounts, report["id"])
+        amended = p.document(report["id"])
         assert amended.patient.name.family == "Renamedafter"
         assert amended.version == 2
 
 
-def _printouts(db_url: str, tmp_path: Path, out: Path) -> Settings:
-    return make_settings(db_url, tmp_path, destinations=[
-        {"name": "printouts", "kind": "folder", "path": str(out), "facilities": ["*"],
-         "file_pattern": "{family_name}_{accession}_v{version}.pdf"}])
-
-
 def test_a_stored_document_that_differs_from_its_seal_is_quarantined(
         sqlite_url: str, tmp_path: Path, accounts_factory: Any) -> None:
-    out = tmp_path / "printouts"
-    settings = _printouts(sqlite_url, tmp_path, out)
-    app = create_app(settings, start_background=False)
-    with TestClient(app) as client:
-        accounts = accounts_factory(app)
-        report = signed_report(client, accounts)
-        with app.state.sessionmaker() as session, session.begin():
-            version = session.execute(select(ReportVersion)).scalar_one()
-            forged = dict(version.document)
-            forged["sections"] = [{**x, "text": "Mass."} for x in forged["sections"]]
-            # Only someone bypassing the immutability trigger can do this.
-            session.execute(text("DROP TRIGGER report_versions_no_update"))
-            session.execute(update(ReportVersion).values(document=forged))
-        payloads.documents.clear()
-        worker = DeliveryWorker(app.state.sessionmaker, settings, app.state.lifecycle)
-        assert worker.run_once(limit=5) == 1
-        (row,) = _rows(client)
+    with printouts(sqlite_url, tmp_path, accounts_factory) as p:
+        report = signed_report(p.client, p.accounts)
+        with p.app.state.sessionmaker() as session:
+            forged = dict(session.execute(select(ReportVersion)).scalar_one().document)
+        forged["sections"] = [{**x, "text": "Mass."} for x in forged["sections"]]
+        p.overwrite_stored_document(forged)
+        p.deliver_as_a_fresh_worker()
+        (row,) = _rows(p.client)
         assert (row.report_id, row.status, row.last_code) == (report["id"], "quarantined",
                                                               "invalid")
         assert "differs from the sealed text" in row.last_detail
-        assert not out.exists() or not list(out.iterdir())
+        assert not p.out.exists() or not list(p.out.iterdir())
 
 
 def test_a_version_signed_before_documents_were_stored_is_rebuilt(
         sqlite_url: str, tmp_path: Path, accounts_factory: Any) -> None:
-    out = tmp_path / "printouts"
-    settings = _printouts(sqlite_url, tmp_path, out)
-    app = create_app(settings, start_background=False)
-    with TestClient(app) as client:
-        accounts = accounts_factory(app)
-        report = signed_report(client, accounts)
-        with app.state.sessionmaker() as session, session.begin():
-            # What schema revision 0003 left: no document with the version.
-            session.execute(text("DROP TRIGGER report_versions_no_update"))
-            session.execute(update(ReportVersion).values(document=None))
-            signed = reports.document(session, app.state.lifecycle,
-                                      reports.get_report(session, report["id"]))
-        payloads.documents.clear()
-        worker = DeliveryWorker(app.state.sessionmaker, settings, app.state.lifecycle)
-        assert worker.run_once(limit=5) == 1
-        (row,) = _rows(client)
+    with printouts(sqlite_url, tmp_path, accounts_factory) as p:
+        report = signed_report(p.client, p.accounts)
+        p.overwrite_stored_document(None)  # what schema revision 0003 left
+        signed = p.document(report["id"])
+        p.deliver_as_a_fresh_worker()
+        (row,) = _rows(p.client)
         assert row.status == "delivered"
-        (written,) = out.iterdir()
+        (written,) = p.out.iterdir()
         assert written.name.startswith(f"{signed.patient.name.family}_")
-        with app.state.sessionmaker() as session:
+        with p.app.state.sessionmaker() as session:
             version = session.execute(select(ReportVersion)).scalar_one()
             assert version.document is None
             assert signed.content_hash == version.content_hash

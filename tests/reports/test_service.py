@@ -56,6 +56,14 @@ def test_signed_versions_refuse_sql_updates(
         session.execute(text("UPDATE report_versions SET canonical_text = 'x'"))
 
 
+def bypass_immutability(session: Session, db_url: str) -> None:
+    """What a DBA could do: switch off the trigger that refuses changes to signed versions."""
+    if db_url.startswith("postgresql"):
+        session.execute(text("ALTER TABLE report_versions DISABLE TRIGGER USER"))
+    else:
+        session.execute(text("DROP TRIGGER report_versions_no_update"))
+
+
 def test_verify_detects_tampering(
     factory: sessionmaker[Session], accounts: dict[str, Account], db_url: str
 ) -> None:
@@ -67,10 +75,7 @@ def test_verify_detects_tampering(
         assert (checked, problems) == (1, [])
     # A DBA bypassing the trigger is still caught by the seal.
     with factory() as session:
-        if db_url.startswith("postgresql"):
-            session.execute(text("ALTER TABLE report_versions DISABLE TRIGGER USER"))
-        else:
-            session.execute(text("DROP TRIGGER report_versions_no_update"))
+        bypass_immutability(session, db_url)
         session.execute(text("UPDATE report_versions SET canonical_text = 'IMPRESSION: Mass.'"))
         session.commit()
     with factory() as session:
@@ -91,10 +96,7 @@ def test_verify_detects_a_stored_document_that_differs_from_the_seal(
         forged = dict(version.document)
         forged["sections"] = [{**s, "text": "IMPRESSION: Mass."} for s in forged["sections"]]
     with factory() as session:
-        if db_url.startswith("postgresql"):
-            session.execute(text("ALTER TABLE report_versions DISABLE TRIGGER USER"))
-        else:
-            session.execute(text("DROP TRIGGER report_versions_no_update"))
+        bypass_immutability(session, db_url)
         session.execute(update(ReportVersion).values(document=forged))
         session.commit()
     with factory() as session:
