@@ -424,6 +424,113 @@ def fixtures() -> list[Fixture]:
         "No retroperitoneal lymphadenopathy.",
     ], split="heldout2", tags=["ct", "abdomen", "long"], length_scale=1.0, pause=(0.8, 1.2))
 
+    # ---- held-out 3: written in session 8 before any recognition change of that session;
+    # measured only. From session 8 on, heldout2's errors were read and tuned on, so this
+    # split is the clean one (subspecialty language chosen without looking at the lexicon) ----
+    add("h3_ct_chest_infarct", "CT", [
+        "Filling defects are seen within the right lower lobe segmental pulmonary arteries.",
+        "The right ventricle is not enlarged.",
+        ("There is a peripheral wedge shaped opacity in the right lower lobe, which may "
+         "represent pulmonary infarction.",
+         "There is a peripheral wedge-shaped opacity in the right lower lobe, which may "
+         "represent pulmonary infarction."),
+    ], split="heldout3", tags=["ct", "chest"], length_scale=1.0)
+    add("h3_mr_knee", "MR", [
+        ("There is a horizontal oblique tear of the posterior horn of the medial meniscus "
+         "extending to the inferior articular surface."),
+        "The anterior cruciate ligament is intact.",
+        "Moderate chondral thinning along the lateral patellar facet.",
+        "Small Baker cyst.",
+    ], split="heldout3", tags=["mr", "msk"], length_scale=1.0)
+    add("h3_us_thyroid", "US", [
+        ("The right thyroid lobe contains a solid hypoechoic nodule measuring one point two "
+         "centimeters with microcalcifications.",
+         "The right thyroid lobe contains a solid hypoechoic nodule measuring 1.2 cm with "
+         "microcalcifications."),
+        "The nodule is taller than wide.",
+        "No cervical lymphadenopathy.",
+    ], split="heldout3", tags=["us", "head-neck", "numbers"], length_scale=1.0)
+    add("h3_ct_sinus_fast", "CT", [
+        ("Mucosal thickening of the bilateral maxillary sinuses with an air fluid level on "
+         "the left.",
+         "Mucosal thickening of the bilateral maxillary sinuses with an air-fluid level on "
+         "the left."),
+        "The ostiomeatal units are patent.",
+        "The nasal septum is deviated to the right.",
+    ], split="heldout3", tags=["ct", "head-neck", "fast"], length_scale=0.88)
+    add("h3_mr_prostate", "MR", [
+        ("A focal lesion in the left peripheral zone at the mid gland demonstrates marked "
+         "restricted diffusion."),
+        "There is no extraprostatic extension.",
+        "The seminal vesicles are unremarkable.",
+        "Findings are highly suspicious for clinically significant prostate cancer.",
+    ], split="heldout3", tags=["mr", "genitourinary"], length_scale=1.0)
+    add("h3_xr_peds_chest", "CR", [
+        ("Perihilar peribronchial thickening without focal consolidation, compatible with "
+         "viral airway disease."),
+        "The thymus is normal.",
+        "No pleural effusion.",
+    ], split="heldout3", tags=["chest-xray", "pediatric"], length_scale=0.95)
+    add("h3_ct_pancreas_slow", "CT", [
+        ("A hypoattenuating mass in the pancreatic head measures three point one "
+         "centimeters.",
+         "A hypoattenuating mass in the pancreatic head measures 3.1 cm."),
+        "There is narrowing of the superior mesenteric vein.",
+        "The common bile duct and pancreatic duct are dilated.",
+        "No liver metastases.",
+    ], split="heldout3", tags=["ct", "abdomen", "numbers", "slow"], length_scale=1.18)
+    add("h3_mr_shoulder_noisy", "MR", [
+        "Full thickness tear of the supraspinatus tendon with medial retraction.",
+        "Mild fatty infiltration of the infraspinatus muscle.",
+        "The long head of the biceps tendon is dislocated medially.",
+        "Moderate acromioclavicular joint arthrosis.",
+    ], split="heldout3", tags=["mr", "msk", "noise"], snr_db=18.0, length_scale=1.0)
+    add("h3_nm_bone_scan", "NM", [
+        "There is increased radiotracer uptake in the left sacroiliac joint.",
+        "Scattered foci of uptake in the ribs are compatible with metastatic disease.",
+        "Physiologic activity in the kidneys and bladder.",
+    ], split="heldout3", tags=["nuclear"], length_scale=1.0)
+    add("h3_mammo", "MG", [
+        "The breasts are heterogeneously dense, which may obscure small masses.",
+        "There is an irregular spiculated mass in the upper outer quadrant of the right breast.",
+        "No suspicious calcifications.",
+    ], split="heldout3", tags=["breast"], length_scale=1.05)
+    add("h3_ct_spine_trauma_fast", "CT", [
+        ("There is a burst fracture of the L one vertebral body with four millimeters of "
+         "retropulsion.",
+         "There is a burst fracture of the L1 vertebral body with 4 mm of retropulsion."),
+        "The posterior elements are intact.",
+        "No traumatic malalignment.",
+    ], split="heldout3", tags=["ct", "spine", "numbers", "fast"], length_scale=0.87)
+    add("h3_us_transplant", "US", [
+        ("The resistive indices in the transplant kidney range from zero point six to zero "
+         "point seven.",
+         "The resistive indices in the transplant kidney range from 0.6 to 0.7."),
+        "There is mild hydronephrosis of the transplant kidney.",
+        "No perinephric fluid collection.",
+    ], split="heldout3", tags=["us", "genitourinary", "numbers"], length_scale=1.0)
+    add("h3_ct_head_stroke_punct", "CT", [
+        ("Loss of gray white differentiation in the left insular cortex comma consistent "
+         "with acute infarct period",
+         "Loss of gray-white differentiation in the left insular cortex, consistent with "
+         "acute infarct."),
+        ("Hyperdense left middle cerebral artery sign period",
+         "Hyperdense left middle cerebral artery sign."),
+        ("No intracranial hemorrhage period", "No intracranial hemorrhage."),
+    ], split="heldout3", tags=["ct", "neuro", "spoken-punctuation"], length_scale=1.0)
+    add("h3_mr_liver_long", "MR", [
+        ("A two point three centimeter arterially enhancing observation in segment seven "
+         "with washout and an enhancing capsule.",
+         "A 2.3 cm arterially enhancing observation in segment 7 with washout and an "
+         "enhancing capsule."),
+        "The background liver is cirrhotic.",
+        "There is splenomegaly.",
+        "The hepatic veins are patent.",
+        "Small volume perihepatic ascites.",
+        "No suspicious lymph nodes.",
+    ], split="heldout3", tags=["mr", "abdomen", "numbers", "long"], length_scale=1.0,
+        pause=(0.8, 1.2))
+
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
                        lead_silence=32.0, trail_silence=0.0))
