@@ -366,7 +366,12 @@ def _merge_candidate(window: list[str], term: Term, key: str, target: str,
 
 
 def _window_candidates(words: list[str], start: int, end: int, index: _Index,
-                       known: frozenset[str]) -> list[_Candidate]:
+                       known: frozenset[str], glued: bool = False) -> list[_Candidate]:
+    """Lexicon terms the heard words `words[start:end]` may be a mishearing of.
+
+    `glued`: the window is one hyphenated token of the heard text ("calcaneus-fibular"),
+    i.e. the recogniser heard one word it could not spell.
+    """
     window = words[start:end]
     key = _key(window)
     if len(key) < 5:
@@ -412,10 +417,25 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
                 continue  # emphysemas/emphysema: a word form, not a mishearing
             if not _covers_known_words(window, term.words, unknown):
                 continue
+            if (len(window) >= 2 and len(term.words) >= 2
+                    and not _word_close(window[-1], term.words[-1])):
+                continue  # "sterno-clavicular" is not "sternoclavicular joint": no word added
         elif len(term.words) == 1 and len(window) >= 2:
             # Known words that merge into one long term ("grand loma" -> "granuloma"):
             # never medical words themselves, never short or function words.
-            if (score < 0.88 or len(target) < 8
+            if glued:
+                # A compound the recogniser hyphenated because it did not know the word
+                # ("calcaneus-fibular" -> calcaneofibular): its pieces may be radiology
+                # words; the whole must still sound and spell like one long term.
+                # Its first piece must begin the term ("tibial" / tibiotalar), so that no
+                # heard word is dropped ("well-demonstrated" is not redemonstrated,
+                # "end-diastolic" not diastolic).
+                if (score < 0.85 or len(target) < 9 or len(window) != 2
+                        or len(window[0]) < 4
+                        or _shared_prefix(window[0], target) < max(3, min(4, len(window[0]) - 2))
+                        or fuzz.ratio(_sound(key), _sound(target)) < 80):
+                    continue
+            elif (score < 0.88 or len(target) < 8
                     or any(len(w) < 3 or w in known or english_frequency(w) >= 5.0
                            for w in window)):
                 continue
@@ -533,6 +553,10 @@ def _correct(
             run += 1
         run_id.append(run)
 
+    # Words written joined to the previous one by a hyphen ("calcaneus-fibular").
+    hyphen_joined = [n > 0 and "".join(tokens[word_pos[n - 1] + 1:pos]) == "-"
+                     for n, pos in enumerate(word_pos)]
+
     known = index.words
     locked = [False] * len(words)
     hyphens: list[tuple[int, int, str]] = []
@@ -556,7 +580,13 @@ def _correct(
                 break
             if all(w in known for w in words[start:end]) and end - start == 1:
                 continue
-            candidates.extend(_window_candidates(words, start, end, index, known))
+            if (end - start == 1 and words[start].endswith("o") and end < len(words)
+                    and hyphen_joined[end]):
+                continue  # a combining form ("supero-", "gastro-") is not a word alone
+            glued = (end - start >= 2 and all(hyphen_joined[start + 1:end])
+                     and not (end < len(words) and hyphen_joined[end])
+                     and not hyphen_joined[start])
+            candidates.extend(_window_candidates(words, start, end, index, known, glued))
 
     # Best first: higher score, then longer windows (complete phrases) win.
     candidates.sort(key=lambda c: (round(c.score, 2), c.end - c.start, len(c.term.words)),
@@ -863,6 +893,12 @@ def _misheard_parts(window: Sequence[str], phrase: Sequence[str]) -> bool:
     return True
 
 
+def _combining_form(text: str, match: re.Match[str] | _MergedMatch) -> bool:
+    """A word ending in "o" written hyphenated to the next ("cranio-", "spleno-")."""
+    word = text[match.start():match.end()]
+    return word.endswith("o") and text[match.end():match.end() + 1] == "-"
+
+
 def context_correct(text: str, *, lm: RadiologyLM | None = None,
                     lexicon: Lexicon | None = None,
                     changes: list[tuple[str, str]] | None = None) -> str:
@@ -888,6 +924,9 @@ def context_correct(text: str, *, lm: RadiologyLM | None = None,
         made: list[tuple[str, str]] = []
         i = 0
         while i < len(words):
+            if _combining_form(part, matches[i]):
+                i += 1  # "supero-inferior", "gastro-hepatic": a prefix, not a misheard word
+                continue
             base = lm.sentence_logprob(_flat(words))
             best: tuple[float, int, str] | None = None
             for size, alt, need in [*_lm_candidates(words, i, index, known),

@@ -44,6 +44,7 @@ _PUNCTUATION_WORDS: dict[tuple[str, ...], _Punct] = {
     ("full", "stop"): _Punct("mark", "."),
     ("full-stop",): _Punct("mark", "."),
     ("comma",): _Punct("mark", ","),
+    ("coma",): _Punct("mark", ","),  # "comma" as Whisper often spells it when dictated
     ("colon",): _Punct("mark", ":"),
     ("semicolon",): _Punct("mark", ";"),
     ("semi-colon",): _Punct("mark", ";"),
@@ -80,6 +81,16 @@ _PERIOD_WORD_BEFORE = frozenset(
         "last", "first", "second", "initial", "treatment", "window",
     }
 )
+# "found in a coma", "hepatic coma", "Glasgow coma scale": the state, not a misheard "comma".
+_COMA_WORD_BEFORE = frozenset(
+    {
+        "a", "the", "in", "into", "from", "of", "out", "her", "his", "their", "deep",
+        "prolonged", "induced", "medically", "hepatic", "diabetic", "uremic", "myxedema",
+        "hyperosmolar", "hypoglycemic", "barbiturate", "glasgow", "post", "after", "and",
+        "or", "with", "without", "history", "vigil",
+    }
+)
+_COMA_WORD_AFTER = frozenset({"scale", "score", "state", "patient", "and", "or", "of"})
 # "sigmoid colon", "the colon is": the organ, not the mark.
 _COLON_WORD_BEFORE = frozenset(
     {
@@ -340,6 +351,8 @@ def _is_word_use(words: tuple[str, ...], before: str | None, after: str | None,
         if first and context != "inline":
             return True  # a sentence cannot start with ":"; "Colon is normal."
         return before in _COLON_WORD_BEFORE or after in _COLON_WORD_AFTER
+    if head == "coma":
+        return first or before in _COMA_WORD_BEFORE or after in _COMA_WORD_AFTER
     if head in ("new", "next"):
         return before in _LINE_WORD_BEFORE
     return False

@@ -37,6 +37,8 @@ def lexicon():
          "Acute interstitial edematous pancreatitis."),
         ("Dark signal on the apparent effusion coefficient map.",
          "Dark signal on the apparent diffusion coefficient map."),
+        ("Esophageal and perigastric vases are present.",
+         "Esophageal and perigastric varices are present."),
     ],
 )
 def test_fixes_classic_near_misses(lexicon, heard: str, expected: str) -> None:
@@ -179,6 +181,37 @@ def test_merges_words_split_by_the_recogniser(lexicon, heard: str, expected: str
     assert correct(heard, lexicon=lexicon).text == expected
 
 
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        # A word the recogniser could not spell, written as a hyphenated compound of
+        # real words.
+        ("The calcaneus-fibular ligament is intact.", "The calcaneofibular ligament is intact."),
+        ("Small tibial-talar joint effusion.", "Small tibiotalar joint effusion."),
+        # Never a word added: sternoclavicular, not "sternoclavicular joint".
+        ("Sterno-clavicular degenerative change.", "Sternoclavicular degenerative change."),
+    ],
+)
+def test_hyphenated_mishearings_become_one_word(lexicon, heard: str, expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This is not well-demonstrated on the lateral view.",
+        "The end-diastolic velocity is normal.",
+        "Supero-inferior extent of 4 cm.",
+        "The gastro-hepatic ligament is thickened.",
+        "Cervico-thoracic junction.",
+        "Fat-saturated images show marrow edema.",
+        "Left-sided pleural effusion with fluid-filled loops.",
+    ],
+)
+def test_hyphenated_compounds_and_combining_forms_are_kept(lexicon, sentence: str) -> None:
+    assert correct(sentence, lexicon=lexicon).text == sentence
+
+
 # Real report wording that an over-eager corrector rewrote (word forms, compounds,
 # antonym prefixes, trailing function words absorbed into a term).
 REAL_REPORT_WORDING = [
@@ -243,6 +276,8 @@ def test_antonym_prefix_is_never_swapped() -> None:
         # "fatty" propose it.
         ("Mild fatty apathy of the rotator cuff muscles.",
          "Mild fatty atrophy of the rotator cuff muscles."),
+        ("Multiple avoid T2 hyperintense lesions.", "Multiple ovoid T2 hyperintense lesions."),
+        ("There is eccentric neural thrombus.", "There is eccentric mural thrombus."),
     ],
 )
 def test_context_fixes_real_word_mishearings(lexicon, heard: str, expected: str) -> None:

@@ -117,6 +117,9 @@ from reporting.dictation.text import PARAGRAPH_BREAK, join, to_written
         ("No effusion, new paragraph, the heart is normal.",
          "No effusion\n\nThe heart is normal."),
         ("Effusion. Comma. And atelectasis.", "Effusion, and atelectasis."),
+        # "comma" as Whisper often writes it
+        ("sigmoid colon coma with pericolonic change", "Sigmoid colon, with pericolonic change"),
+        ("No effusion, coma, no pneumothorax.", "No effusion, no pneumothorax."),
         ("Normal... stable.", "Normal. Stable."),
         # real words that sound like punctuation
         ("a period of time", "A period of time"),
@@ -127,6 +130,10 @@ from reporting.dictation.text import PARAGRAPH_BREAK, join, to_written
         ("descending colon wall thickening", "Descending colon wall thickening"),
         ("Colon is unremarkable.", "Colon is unremarkable."),
         ("a new line is seen in the right atrium", "A new line is seen in the right atrium"),
+        ("Patient found in a coma.", "Patient found in a coma."),
+        ("History of hepatic coma.", "History of hepatic coma."),
+        ("Glasgow coma scale of 8.", "Glasgow coma scale of 8."),
+        ("Coma.", "Coma."),
         # abbreviations keep their case
         ("ct of the chest with iv contrast", "CT of the chest with IV contrast"),
         ("Mri of the brain. Flair hyperintensity.", "MRI of the brain. FLAIR hyperintensity."),
