@@ -275,6 +275,17 @@ def _word_close(a: str, b: str) -> bool:
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "ly", "al")
 
 
+def _plural_of(a: str, b: str) -> bool:
+    """True when one word is the other's plural (indices/index, convexities/convexity)."""
+    short, long_ = sorted((a, b), key=len)
+    return (long_ in (short + "s", short + "es")
+            or (short.endswith("y") and long_ == short[:-1] + "ies")
+            or (short.endswith("ex") and long_ == short[:-2] + "ices")
+            or (short.endswith("ix") and long_ == short[:-2] + "ices")
+            or (short.endswith("us") and long_ == short[:-2] + "i")
+            or (short.endswith("um") and long_ == short[:-2] + "a"))
+
+
 def _inflection(a: str, b: str) -> bool:
     """True when a and b differ only by a common English suffix (veins/vein, cleared/clear)."""
     short, long_ = sorted((a, b), key=len)
@@ -327,6 +338,15 @@ def is_compound_word(word: str, known: frozenset[str]) -> bool:
     return False
 
 
+_DERIVING_SUFFIXES = ("ally", "ly", "ity", "ness")
+
+
+def derived_from(word: str, known: frozenset[str]) -> bool:
+    """True for an adverb or noun made from a radiology word ("focally", "chronicity")."""
+    return any(word.endswith(suffix) and word[:-len(suffix)] in known
+               for suffix in _DERIVING_SUFFIXES if len(word) - len(suffix) >= 4)
+
+
 def flips_meaning(window: Sequence[str], target: Sequence[str]) -> bool:
     """True when replacing window by target would swap an antonym prefix (hypo- for hyper-)."""
     for first, second in _ANTONYM_PREFIXES:
@@ -350,6 +370,9 @@ def _merge_candidate(window: list[str], term: Term, key: str, target: str,
         return None
     if window[-1] not in term.words and english_frequency(window[-1]) >= FUNCTION_ZIPF:
         return None  # "heart is is" is not "heart size": a trailing function word stays
+    if window[-1] != term.words[-1] and (_plural_of(window[-1], term.words[-1])
+                                         or word_form_of(window[-1], term.words[-1])):
+        return None  # "the cerebral convexities" is the plural, not a merge
     changed = [w for w in window if w not in term.words]
     if not changed or any(w in NEGATIONS or (w in index.lexicon_words
                                               and english_frequency(w) < FUNCTION_ZIPF
@@ -381,7 +404,8 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
     if any(w in NEGATIONS for w in window):
         return []
     unknown = [w for w in window if w not in known and english_frequency(w) < REAL_WORD_ZIPF
-               and not is_compound_word(w, index.lexicon_words)]
+               and not is_compound_word(w, index.lexicon_words)
+               and not derived_from(w, index.lexicon_words)]
     found: dict[int, float] = {}
     for _, _, i in process.extract(key, index.keys, scorer=fuzz.ratio, limit=8,
                                    score_cutoff=62):
@@ -417,6 +441,10 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
                 continue  # emphysemas/emphysema: a word form, not a mishearing
             if not _covers_known_words(window, term.words, unknown):
                 continue
+            if len(window) == len(term.words) and all(
+                    a == b or word_form_of(a, b) or _plural_of(a, b)
+                    for a, b in zip(window, term.words, strict=True)):
+                continue  # "cerebral convexities" is not "cerebral convexity"
             if (len(window) >= 2 and len(term.words) >= 2
                     and not _word_close(window[-1], term.words[-1])):
                 continue  # "sterno-clavicular" is not "sternoclavicular joint": no word added
@@ -433,8 +461,9 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
                 if (score < 0.85 or len(target) < 9 or len(window) != 2
                         or len(window[0]) < 4
                         or _shared_prefix(window[0], target) < max(3, min(4, len(window[0]) - 2))
-                        or fuzz.ratio(_sound(key), _sound(target)) < 80):
-                    continue
+                        or fuzz.ratio(_sound(key), _sound(target)) < 80
+                        or (window[-1] in known and not target.endswith(window[-1]))):
+                    continue  # "post-infection" is not postinfectious
             elif (score < 0.88 or len(target) < 8
                     or any(len(w) < 3 or w in known or english_frequency(w) >= 5.0
                            for w in window)):
@@ -448,10 +477,13 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
                    or (a != b and a in index.lexicon_words)
                    or (a != b and (_extends(a, b) or word_form_of(a, b)
                                    or english_frequency(a) >= FUNCTION_ZIPF
-                                   or _shared_prefix(a, b) >= 6))
+                                   or _shared_prefix(a, b) >= 6
+                                   or (a[0] != b[0] and english_frequency(a) >= 3.0)))
                    for a, b in zip(window, term.words, strict=True)):
-                # veins/venous, pulmonary/cardiopulmonary, and/gland, thoracic pain/spine:
-                # not mishearings (a radiology word becoming another needs the context pass)
+                # veins/venous, pulmonary/cardiopulmonary, and/gland, thoracic pain/spine,
+                # bone narrows/marrow: not mishearings (a radiology word becoming another,
+                # or a common word becoming one that starts differently, needs the context
+                # pass)
                 continue
             same = sum(a == b for a, b in zip(window, term.words, strict=True))
             if same == 0 or same == len(window):
@@ -623,8 +655,14 @@ _GLUED_NO = re.compile(r"(?<![A-Za-z])(no)([a-z]{3,})(?![A-Za-z])", re.I)
 
 def split_negation_glue(text: str, index: _Index | None = None,
                         changes: list[tuple[str, str]] | None = None) -> str:
-    """Split "Noacute" into "No acute": a negation fused to a known word must not vanish."""
-    words = index.words if index is not None else _index_for(load_lexicon()).words
+    """Split "Noacute" into "No acute", "Mildhallex" into "Mild hallex".
+
+    A negation fused to a known word must not vanish; a modifier fused to a word the
+    recogniser could not spell is split off when the rest is a word or a near miss of a
+    lexicon term, so that correction can repair it.
+    """
+    index_ = index if index is not None else _index_for(load_lexicon())
+    words = index_.words
 
     def repl(m: re.Match[str]) -> str:
         whole, rest = m.group(0), m.group(2)
@@ -638,7 +676,32 @@ def split_negation_glue(text: str, index: _Index | None = None,
             changes.append((whole, fixed))
         return fixed
 
-    return _GLUED_NO.sub(repl, text)
+    text = _GLUED_NO.sub(repl, text)
+    return _GLUED_MODIFIER.sub(lambda m: _split_modifier(m, index_, changes), text)
+
+
+# Modifiers Whisper fuses to the next word it cannot spell ("Likelycronic", "Mildhallex").
+_GLUED_MODIFIER = re.compile(
+    r"(?<![A-Za-z])(mild|mildly|moderate|moderately|marked|markedly|severe|minimal|small|"
+    r"large|likely|acute|chronic|left|right|trace|focal|diffuse|stable|possible|probable)"
+    r"([a-z]{4,})(?![A-Za-z])", re.I)
+
+
+def _split_modifier(m: re.Match[str], index: _Index,
+                    changes: list[tuple[str, str]] | None) -> str:
+    whole, rest = m.group(0), m.group(2)
+    lowered = whole.lower()
+    if english_frequency(lowered) >= 1.0 or lowered in index.words or \
+            is_compound_word(lowered, index.lexicon_words):
+        return whole  # a real word: "rightward", "smallest", "markedly", "leftover"
+    part = rest.lower()
+    if not (part in index.words or any(
+            c.score >= 0.85 for c in _window_candidates([part], 0, 1, index, index.words))):
+        return whole
+    fixed = f"{m.group(1)} {rest}"
+    if changes is not None:
+        changes.append((whole, fixed))
+    return fixed
 
 
 def _apply_personal_rules(text: str, rules: Mapping[str, str],
@@ -793,8 +856,10 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
         return out
     if not (word == "and" and _CLAUSE_VERBS.intersection(words[i + 1:])):
         out.extend((1, alt, LM_FUNCTION_GAIN) for alt in _FUNCTION_CONFUSIONS.get(word, ()))
-    if len(word) >= 5 and english_frequency(word) < FUNCTION_ZIPF and word not in known:
-        # Words of the radiology lexicon are never swapped for another one here.
+    if (len(word) >= 5 and english_frequency(word) < FUNCTION_ZIPF and word not in known
+            and not derived_from(word, known)):
+        # Words of the radiology lexicon (and adverbs or nouns made from them: "focally")
+        # are never swapped for another one here.
         for alt in _sound_alikes(word, index) | _context_alikes(words, i, index):
             if (alt == word or len(alt) < 5 or not 0.75 <= len(alt) / len(word) <= 1.4
                     or alt in PROTECTED or word_form_of(word, alt) or same_stem(word, alt)

@@ -7,6 +7,7 @@ The rules and their reasons are documented in docs/dictation.md.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -440,6 +441,17 @@ def _spine_homophones(tokens: list[_Tok]) -> list[_Tok]:
     return tokens
 
 
+_GRADE_NUMBERS = frozenset({"one", "two", "three", "four", "five", "1", "2", "3", "4", "5"})
+
+
+def _grade_homophones(tokens: list[_Tok]) -> list[_Tok]:
+    """'great three' -> 'grade three': Whisper's usual spelling of a dictated grade."""
+    for tok, nxt in itertools.pairwise(tokens):
+        if tok.is_word("great") and nxt.kind == "word" and nxt.low in _GRADE_NUMBERS:
+            tok.text = "Grade" if tok.text[:1].isupper() else "grade"
+    return tokens
+
+
 def _parse_cardinal(words: list[str], start: int) -> tuple[int, int, bool] | None:
     """Parse number words at `start`: (value, end, is a plain two-digit group)."""
     total = group = 0
@@ -849,6 +861,7 @@ def to_written(utterance: str, *, preceding: str = "") -> str:
     tokens = _spoken_punctuation(tokens, context)
     tokens = _resolve_marks(tokens, context)
     tokens = _spine_homophones(tokens)
+    tokens = _grade_homophones(tokens)
     tokens = _collapse_numbers(tokens)
     tokens = _spine_levels(tokens)
     tokens = _units(tokens)

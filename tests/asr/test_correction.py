@@ -197,6 +197,27 @@ def test_hyphenated_mishearings_become_one_word(lexicon, heard: str, expected: s
 
 
 @pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        ("Likelycronic lacunar infarcts.", "Likely chronic lacunar infarcts."),
+        ("Mildhallex valgus deformity.", "Mild hallux valgus deformity."),
+        ("Smallbowel obstruction.", "Small bowel obstruction."),
+    ],
+)
+def test_a_modifier_fused_to_the_next_word_is_split_off(lexicon, heard: str,
+                                                        expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Rightward deviation.", "The smallest nodule.", "Markedly enlarged.", "Leftover contrast."],
+)
+def test_words_beginning_with_a_modifier_are_not_split(lexicon, sentence: str) -> None:
+    assert correct(sentence, lexicon=lexicon).text == sentence
+
+
+@pytest.mark.parametrize(
     "sentence",
     [
         "This is not well-demonstrated on the lateral view.",
@@ -227,6 +248,14 @@ REAL_REPORT_WORDING = [
     "The mid and lower lungs are clear.",
     "The heart is is normal in size.",
     "Mild high densities are noted.",
+    # plurals of lexicon phrases, derived words, common words unlike the term's start
+    "Hypointensity restricted to the cerebral convexities.",
+    "Chronicity is unclear.",
+    "Focally thickened gallbladder wall.",
+    "Retropulsed bone narrows the spinal canal.",
+    "Anechoic cysts on prenatal ultrasound.",
+    "High ADC value, indicating unrestricted diffusion.",
+    "Changes 14 days post-infection.",
 ]
 
 

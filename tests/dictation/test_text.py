@@ -91,6 +91,8 @@ from reporting.dictation.text import PARAGRAPH_BREAK, join, to_written
         ("Lung RADS two", "Lung-RADS 2"),
         ("Bosniak two F", "Bosniak 2F"),
         ("grade one", "Grade 1"),
+        ("Great three splenic laceration.", "Grade 3 splenic laceration."),
+        ("a great deal of stool", "A great deal of stool"),
         ("station four R", "Station 4R"),
         # spoken punctuation
         ("no effusion period the heart is normal", "No effusion. The heart is normal"),
