@@ -249,6 +249,38 @@ def drop_repeated_sentences(text: str, duration: float) -> tuple[str, bool]:
     return " ".join(kept), len(kept) < len(sentences)
 
 
+MIN_LOOPED_WORDS_PER_S = 2.0
+"""A sentence said on repeat is taken as all the audio held only at this rate or faster."""
+
+
+def sentence_on_repeat(text: str, duration: float) -> str | None:
+    """The sentence of a loop that only ever repeats it ("A. A. A. A"), or None.
+
+    A decode that runs into the token budget never ended. When all it did was say its
+    first sentence again, and that sentence alone is dictation at a normal rate for the
+    audio's `duration` (2 to 3.5 words a second), the sentence is what was said: no other
+    speech can have been skipped, so the 30 s window retry (seconds of decoding) is not
+    needed. A loop of several sentences, or one sentence too short or too long for the
+    audio, is still dropped. (A sentence copied from the prompt is the caller's echo check.)
+    """
+    sentences = _SENTENCE_END.split(text.strip())
+    if len(sentences) < 2 or duration <= 0:
+        return None
+    first = _norm(sentences[0]).split()
+    if len(first) < 3 or not MIN_LOOPED_WORDS_PER_S <= len(first) / duration <= MAX_WORDS_PER_S:
+        return None
+    for sentence in sentences[1:-1]:
+        if difflib.SequenceMatcher(None, first, _norm(sentence).split()).ratio() \
+                < REPEAT_SIMILARITY:
+            return None
+    # The budget cut the last copy short, maybe inside a word: compare what came before.
+    last = _norm(sentences[-1]).split()[:-1]
+    if last and difflib.SequenceMatcher(None, first[: len(last)], last).ratio() \
+            < REPEAT_SIMILARITY:
+        return None
+    return sentences[0]
+
+
 def is_silence_phrase(text: str) -> bool:
     """True for the stock phrases Whisper produces from silence or noise."""
     return _norm(text) in _SILENCE_PHRASES
@@ -429,7 +461,10 @@ def guard(raw: str, *, level: float, no_speech: float, avg_logprob: float, n_tok
     if is_silence_phrase(raw) and (level < 0.02 or no_speech > 0.2 or avg_logprob < -0.7):
         return "", "silence_phrase"
     if n_tokens >= max_new:
-        return "", "repetition"  # it never ended: a loop, or text no one could have said
+        looped_sentence = sentence_on_repeat(raw, duration)
+        if looped_sentence is None:
+            return "", "repetition"  # it never ended: a loop, or text no one could have said
+        raw = looped_sentence
     raw, _ = drop_repeated_sentences(raw, duration)
     text, looped = collapse_loops(raw)
     if looped and (compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD or not text):

@@ -81,10 +81,18 @@ def test_a_repeat_that_ran_out_of_tokens_drops_the_output_for_a_retry() -> None:
                       max_new=40, duration=2.0)
     assert why is None
     assert kept.count("carina") == 1
-    # Output that never ended is dropped even when no repeat shows in what was kept.
+    # Output that never ended is dropped even when no repeat shows in what was kept...
     cut = "Endotracheal tube tip terminates 4 cm above the carina. Endotracheal tube"
     assert guard(cut, level=0.1, no_speech=0.0, avg_logprob=-0.2, n_tokens=30, max_new=30,
-                 duration=2.6) == ("", "repetition")
+                 duration=6.0) == ("", "repetition")
+    # ... unless all it did was repeat one sentence that fits the audio at a speaking rate
+    # (9 words in 3.2 s): that sentence is what was said, no retry needed.
+    assert guard(cut, level=0.1, no_speech=0.0, avg_logprob=-0.2, n_tokens=30, max_new=30,
+                 duration=3.2) == ("Endotracheal tube tip terminates 4 cm above the carina.", None)
+    # A loop of two sentences may hide what followed them: dropped.
+    two = "No effusion is seen. The heart is normal. No effusion is seen. The heart"
+    assert guard(two, level=0.1, no_speech=0.0, avg_logprob=-0.2, n_tokens=30, max_new=30,
+                 duration=3.0) == ("", "repetition")
     # Ended in time, but the loop's restart is left at the end: the fragment goes.
     assert guard(cut, level=0.1, no_speech=0.0, avg_logprob=-0.2, n_tokens=20, max_new=30,
                  duration=2.6) == ("Endotracheal tube tip terminates 4 cm above the carina.", None)
