@@ -29,7 +29,8 @@ FIXTURES = ROOT / "audio_fixtures"
 SPLITS = ("dev", "heldout", "heldout2", "heldout3")
 """`dev`: tuned on; `heldout`: measured only (partly tuned on in round 3, see bench/README.md);
 `heldout2`: written before round 4, measured only until session 8, whose errors were read;
-`heldout3`: written in session 8 before that session's changes, measured only."""
+`heldout3`: written in session 8 before that session's changes and measured clean (4.0% WER,
+5.4% medical, base), then tuned on at the end of that session."""
 
 
 def load_model(name: str, data_dir: Path, threads: int):  # type: ignore[no-untyped-def]
