@@ -691,8 +691,8 @@ def _split_modifier(m: re.Match[str], index: _Index,
                     changes: list[tuple[str, str]] | None) -> str:
     whole, rest = m.group(0), m.group(2)
     lowered = whole.lower()
-    if english_frequency(lowered) >= 1.0 or lowered in index.words or \
-            is_compound_word(lowered, index.lexicon_words):
+    if (english_frequency(lowered) >= 1.0 or lowered in index.words
+            or is_compound_word(lowered, index.lexicon_words)):
         return whole  # a real word: "rightward", "smallest", "markedly", "leftover"
     part = rest.lower()
     if not (part in index.words or any(
