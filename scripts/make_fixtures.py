@@ -531,6 +531,101 @@ def fixtures() -> list[Fixture]:
     ], split="heldout3", tags=["mr", "abdomen", "numbers", "long"], length_scale=1.0,
         pause=(0.8, 1.2))
 
+    # ---- held-out 4: written at the end of session 8, after that session's last
+    # recognition change; measured only ----
+    add("h4_ct_neck_abscess", "CT", [
+        ("There is a rim enhancing fluid collection in the right parapharyngeal space "
+         "measuring two point four centimeters.",
+         "There is a rim enhancing fluid collection in the right parapharyngeal space "
+         "measuring 2.4 cm."),
+        "Findings are consistent with an abscess.",
+        "The airway remains patent.",
+    ], split="heldout4", tags=["ct", "head-neck", "numbers"], length_scale=1.0)
+    add("h4_fluoro_esophagram", "RF", [
+        "Contrast passes freely into the stomach without obstruction.",
+        "There is a small sliding hiatal hernia.",
+        "No leak or extravasation of contrast.",
+        "Mild esophageal dysmotility with tertiary contractions.",
+    ], split="heldout4", tags=["fluoroscopy"], length_scale=1.0)
+    add("h4_ct_enterography", "CT", [
+        "Mural hyperenhancement and wall thickening of the terminal ileum.",
+        "The comb sign is present in the adjacent mesentery.",
+        "Findings are compatible with active Crohn disease.",
+        "No fistula or abscess.",
+    ], split="heldout4", tags=["ct", "abdomen"], length_scale=0.95)
+    add("h4_mr_rectal_fast", "MR", [
+        "The rectal tumor extends beyond the muscularis propria into the mesorectal fat.",
+        ("The mesorectal fascia is clear by more than one millimeter.",
+         "The mesorectal fascia is clear by more than 1 mm."),
+        "No extramural venous invasion.",
+    ], split="heldout4", tags=["mr", "pelvis", "numbers", "fast"], length_scale=0.88)
+    add("h4_ct_lung_cancer", "CT", [
+        "A spiculated mass in the left upper lobe abuts the pleura.",
+        "There are enlarged ipsilateral hilar and mediastinal lymph nodes.",
+        "A nodule in the left adrenal gland is indeterminate.",
+        "No pleural effusion.",
+    ], split="heldout4", tags=["ct", "chest"], length_scale=1.0)
+    add("h4_xr_knee_slow", "CR", [
+        "Severe medial compartment joint space narrowing with subchondral sclerosis.",
+        "Marginal osteophytes are present.",
+        "There is a small suprapatellar effusion.",
+    ], split="heldout4", tags=["msk", "slow"], length_scale=1.18)
+    add("h4_xr_peds_elbow", "CR", [
+        "There is a supracondylar fracture of the distal humerus.",
+        "The anterior humeral line does not intersect the capitellum.",
+        "A posterior fat pad is elevated.",
+    ], split="heldout4", tags=["msk", "pediatric"], length_scale=1.0)
+    add("h4_mr_hip_noisy", "MR", [
+        "There is a tear of the anterosuperior acetabular labrum.",
+        "Cam morphology of the femoral head neck junction.",
+        "No femoral head osteonecrosis.",
+    ], split="heldout4", tags=["mr", "msk", "noise"], snr_db=18.0, length_scale=1.0)
+    add("h4_us_scrotum", "US", [
+        "The right testis is enlarged and hypervascular.",
+        "The right epididymis is thickened with increased flow.",
+        ("Findings are consistent with epididymoorchitis.",
+         "Findings are consistent with epididymo-orchitis."),
+        "No testicular torsion.",
+    ], split="heldout4", tags=["us", "genitourinary"], length_scale=1.0)
+    add("h4_ct_renal_mass", "CT", [
+        ("An enhancing solid mass arises from the lower pole of the left kidney and "
+         "measures three point six centimeters.",
+         "An enhancing solid mass arises from the lower pole of the left kidney and "
+         "measures 3.6 cm."),
+        "The renal vein is patent.",
+        "Findings are suspicious for renal cell carcinoma.",
+    ], split="heldout4", tags=["ct", "genitourinary", "numbers"], length_scale=1.0)
+    add("h4_mrcp_punct", "MR", [
+        ("Multiple filling defects in the common bile duct comma compatible with "
+         "choledocholithiasis period",
+         "Multiple filling defects in the common bile duct, compatible with "
+         "choledocholithiasis."),
+        ("Mild intrahepatic biliary ductal dilatation period",
+         "Mild intrahepatic biliary ductal dilatation."),
+        ("The pancreatic duct is normal in caliber period",
+         "The pancreatic duct is normal in caliber."),
+    ], split="heldout4", tags=["mr", "abdomen", "spoken-punctuation"], length_scale=1.0)
+    add("h4_pet_lymphoma", "PT", [
+        "Multiple hypermetabolic cervical and axillary lymph nodes.",
+        "There is diffusely increased splenic uptake.",
+        "Findings are compatible with lymphoma.",
+    ], split="heldout4", tags=["nuclear"], length_scale=1.0)
+    add("h4_ct_head_trauma", "CT", [
+        "There is a nondisplaced fracture of the right temporal bone.",
+        "Small hemorrhagic contusions in the right frontal lobe.",
+        "Scalp hematoma over the right parietal bone.",
+    ], split="heldout4", tags=["ct", "neuro"], length_scale=1.05)
+    add("h4_us_carotid_long", "US", [
+        "There is mixed plaque at the origin of the right internal carotid artery.",
+        ("The peak systolic velocity measures one hundred forty centimeters per second.",
+         "The peak systolic velocity measures 140 cm/s."),
+        ("This corresponds to a fifty to sixty nine percent stenosis.",
+         "This corresponds to a 50 to 69% stenosis."),
+        "The left internal carotid artery is patent without significant stenosis.",
+        "Both vertebral arteries show antegrade flow.",
+    ], split="heldout4", tags=["us", "vascular", "numbers", "long"], length_scale=1.0,
+        pause=(0.8, 1.2))
+
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
                        lead_silence=32.0, trail_silence=0.0))
