@@ -572,7 +572,7 @@ def _correct(
     index = _index_for(lexicon)
     changes: list[tuple[str, str]] = []
     text = _apply_personal_rules(text, personal_rules or {}, changes)
-    text = split_negation_glue(text, index, changes)
+    text = split_glued_words(text, index, changes)
 
     tokens = _TOKEN_RE.findall(text)
     word_pos = [i for i, t in enumerate(tokens) if t[:1].isalpha()]
@@ -653,31 +653,26 @@ def _correct(
 _GLUED_NO = re.compile(r"(?<![A-Za-z])(no)([a-z]{3,})(?![A-Za-z])", re.I)
 
 
-def split_negation_glue(text: str, index: _Index | None = None,
-                        changes: list[tuple[str, str]] | None = None) -> str:
+def split_glued_words(text: str, index: _Index | None = None,
+                      changes: list[tuple[str, str]] | None = None) -> str:
     """Split "Noacute" into "No acute", "Mildhallex" into "Mild hallex".
 
     A negation fused to a known word must not vanish; a modifier fused to a word the
     recogniser could not spell is split off when the rest is a word or a near miss of a
     lexicon term, so that correction can repair it.
     """
-    index_ = index if index is not None else _index_for(load_lexicon())
-    words = index_.words
+    index = index if index is not None else _index_for(load_lexicon())
 
-    def repl(m: re.Match[str]) -> str:
-        whole, rest = m.group(0), m.group(2)
-        lowered = rest.lower()
-        if english_frequency(whole) >= 1.0 or whole.lower() in words:
-            return whole  # a real word: "notable", "nodular", "nonspecific"
-        if lowered not in words and english_frequency(lowered) < 3.0:
-            return whole
-        fixed = f"{m.group(1)} {rest}"
+    def split(m: re.Match[str], keep: bool) -> str:
+        if keep:
+            return m.group(0)
+        fixed = f"{m.group(1)} {m.group(2)}"
         if changes is not None:
-            changes.append((whole, fixed))
+            changes.append((m.group(0), fixed))
         return fixed
 
-    text = _GLUED_NO.sub(repl, text)
-    return _GLUED_MODIFIER.sub(lambda m: _split_modifier(m, index_, changes), text)
+    text = _GLUED_NO.sub(lambda m: split(m, _negation_is_part(m, index)), text)
+    return _GLUED_MODIFIER.sub(lambda m: split(m, _modifier_is_part(m, index)), text)
 
 
 # Modifiers Whisper fuses to the next word it cannot spell ("Likelycronic", "Mildhallex").
@@ -687,21 +682,22 @@ _GLUED_MODIFIER = re.compile(
     r"([a-z]{4,})(?![A-Za-z])", re.I)
 
 
-def _split_modifier(m: re.Match[str], index: _Index,
-                    changes: list[tuple[str, str]] | None) -> str:
-    whole, rest = m.group(0), m.group(2)
-    lowered = whole.lower()
+def _negation_is_part(m: re.Match[str], index: _Index) -> bool:
+    """Whether "no" belongs to the word ("notable", "nodular") rather than being fused to it."""
+    whole, rest = m.group(0), m.group(2).lower()
+    if english_frequency(whole) >= 1.0 or whole.lower() in index.words:
+        return True  # a real word: "notable", "nodular", "nonspecific"
+    return rest not in index.words and english_frequency(rest) < 3.0
+
+
+def _modifier_is_part(m: re.Match[str], index: _Index) -> bool:
+    """Whether the modifier begins a real word rather than being fused to a misheard one."""
+    lowered, rest = m.group(0).lower(), m.group(2).lower()
     if (english_frequency(lowered) >= 1.0 or lowered in index.words
             or is_compound_word(lowered, index.lexicon_words)):
-        return whole  # a real word: "rightward", "smallest", "markedly", "leftover"
-    part = rest.lower()
-    if not (part in index.words or any(
-            c.score >= 0.85 for c in _window_candidates([part], 0, 1, index, index.words))):
-        return whole
-    fixed = f"{m.group(1)} {rest}"
-    if changes is not None:
-        changes.append((whole, fixed))
-    return fixed
+        return True  # a real word: "rightward", "smallest", "markedly", "leftover"
+    return not (rest in index.words or any(
+        c.score >= 0.85 for c in _window_candidates([rest], 0, 1, index, index.words)))
 
 
 def _apply_personal_rules(text: str, rules: Mapping[str, str],
