@@ -1,6 +1,6 @@
 """Radiology dictation accuracy: plain faster-whisper vs our pipeline, scored with medwer.
 
-    python bench/asr_accuracy.py [--models tiny.en,base] [--split dev|heldout|heldout2|heldout3|heldout4|all]
+    python bench/asr_accuracy.py [--models tiny.en,base] [--split all|dev,heldout,...]
                                  [--details] [--skip-plain] [--num-hypotheses N]
                                  [--lm-weight W]
 
@@ -45,12 +45,25 @@ def load_model(name: str, data_dir: Path, threads: int):  # type: ignore[no-unty
     return WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=threads)
 
 
-def manifest(split: str) -> list[dict[str, object]]:
-    """Manifest entries of the chosen split (non-speech fixtures always included)."""
+def manifest(splits: list[str]) -> list[dict[str, object]]:
+    """Manifest entries of the chosen splits (non-speech fixtures always included)."""
     entries = [json.loads(line) for line in (FIXTURES / "manifest.jsonl").read_text().splitlines()
                if line.strip()]
-    return [e for e in entries if split == "all" or e["split"] == split
+    return [e for e in entries if e["split"] in splits
             or "non-speech" in e["tags"]]  # type: ignore[operator]
+
+
+def split_list(value: str) -> list[str]:
+    """`--split` value: `all` or a comma-separated list of split names."""
+    if value == "all":
+        return list(SPLITS)
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [n for n in names if n not in SPLITS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown split {', '.join(unknown) or value!r}; "
+            f"choose from {', '.join(SPLITS)} or all")
+    return names
 
 
 def score(entries: list[dict[str, object]], hyps: dict[str, str]) -> dict[str, object]:
@@ -73,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="tiny.en,base")
-    parser.add_argument("--split", choices=[*SPLITS, "all"], default="all")
+    parser.add_argument("--split", type=split_list, default=list(SPLITS),
+                        help="all (default) or comma-separated splits, e.g. dev,heldout")
     parser.add_argument("--details", action="store_true", help="per-fixture hypotheses")
     parser.add_argument("--data-dir", type=Path,
                         default=Path(os.environ.get("REPORTING_DATA_DIR", ROOT / "var")))
@@ -97,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         tuning["num_hypotheses"] = args.num_hypotheses
     if args.lm_weight is not None:
         tuning["lm_weight"] = args.lm_weight
-    splits = list(SPLITS) if args.split == "all" else [args.split]
-    wanted = manifest(args.split)
+    splits = args.split
+    wanted = manifest(splits)
     report: dict[str, object] = {
         "fixtures": len(wanted), "scorer": "medwer 1.0.0",
         "english_words": english_source(), "lexicon_terms": len(lexicon.terms),
