@@ -46,6 +46,7 @@ _PUNCTUATION_WORDS: dict[tuple[str, ...], _Punct] = {
     ("full-stop",): _Punct("mark", "."),
     ("comma",): _Punct("mark", ","),
     ("coma",): _Punct("mark", ","),  # "comma" as Whisper often spells it when dictated
+    ("calma",): _Punct("mark", ","),  # another spelling of a dictated "comma" (not English)
     ("colon",): _Punct("mark", ":"),
     ("semicolon",): _Punct("mark", ";"),
     ("semi-colon",): _Punct("mark", ";"),

@@ -122,6 +122,8 @@ from reporting.dictation.text import PARAGRAPH_BREAK, join, to_written
         # "comma" as Whisper often writes it
         ("sigmoid colon coma with pericolonic change", "Sigmoid colon, with pericolonic change"),
         ("No effusion, coma, no pneumothorax.", "No effusion, no pneumothorax."),
+        ("granuloma in the right upper lobe calma unchanged",
+         "Granuloma in the right upper lobe, unchanged"),
         ("Normal... stable.", "Normal. Stable."),
         # real words that sound like punctuation
         ("a period of time", "A period of time"),
