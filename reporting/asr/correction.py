@@ -347,6 +347,15 @@ def derived_from(word: str, known: frozenset[str]) -> bool:
                for suffix in _DERIVING_SUFFIXES if len(word) - len(suffix) >= 4)
 
 
+def _drops_a_word(window: Sequence[str], target: Sequence[str]) -> bool:
+    """True when target is the window with one or more of its words left out ("Chiari I
+    malformation" is not "Chiari malformation"): a heard word is never deleted."""
+    if len(target) >= len(window):
+        return False
+    rest = iter(window)
+    return all(word in rest for word in target)
+
+
 def flips_meaning(window: Sequence[str], target: Sequence[str]) -> bool:
     """True when replacing window by target would swap an antonym prefix (hypo- for hyper-)."""
     for first, second in _ANTONYM_PREFIXES:
@@ -422,7 +431,7 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
             continue
         if not 0.7 <= len(target) / len(key) <= 1.45:
             continue
-        if flips_meaning(window, term.words):
+        if flips_meaning(window, term.words) or _drops_a_word(window, term.words):
             continue
         merged = _merge_candidate(window, term, key, target, index)
         if merged is not None:

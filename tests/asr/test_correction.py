@@ -133,6 +133,9 @@ CORRECT_SENTENCES = [
     "The labyrinth and internal auditory canals are normal.",
     "The left ventricle is mildly dilated.",
     "There is a great deal of motion artifact.",
+    # A word between the words of a lexicon phrase is never deleted to make the phrase.
+    "The cerebellar tonsils extend 7 mm below the foramen magnum, a Chiari I malformation.",
+    "Acute on chronic subdural hematoma along the left convexity.",
 ]
 
 
@@ -223,8 +226,8 @@ def test_words_beginning_with_a_modifier_are_not_split(lexicon, sentence: str) -
         "This is not well-demonstrated on the lateral view.",
         "The end-diastolic velocity is normal.",
         "Supero-inferior extent of 4 cm.",
-        "The gastro-hepatic ligament is thickened.",
-        "Cervico-thoracic junction.",
+        "The gastro-colic ligament is thickened.",
+        "Cervico-occipital junction.",
         "Fat-saturated images show marrow edema.",
         "Left-sided pleural effusion with fluid-filled loops.",
     ],
