@@ -16,6 +16,7 @@ and replace it when the match is close. Guards keep plain English intact:
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -599,7 +600,12 @@ def _correct(
                      for n, pos in enumerate(word_pos)]
 
     known = index.words
-    locked = [False] * len(words)
+    # A letter written against a digit is part of a code ("T2", "L4-5", "3T", "M1"): never
+    # part of a window ("No abnormal T2 signal" is not "No abnormality2 signal").
+    locked = [tokens[pos + 1][:1].isdigit() if pos + 1 < len(tokens) else False
+              for pos in word_pos]
+    locked = [lock or (pos > 0 and tokens[pos - 1][-1:].isdigit())
+              for lock, pos in zip(locked, word_pos, strict=True)]
     hyphens: list[tuple[int, int, str]] = []
     for n in range(len(words)):
         for size in range(MAX_WINDOW, 1, -1):
@@ -1001,6 +1007,8 @@ def context_correct(text: str, *, lm: RadiologyLM | None = None,
             best: tuple[float, int, str] | None = None
             for size, alt, need in [*_lm_candidates(words, i, index, known),
                                     *_phrase_candidates(words, i, lexicon_index)]:
+                if size > 1 and not _spaced_only(part, matches[i:i + size]):
+                    continue  # words are never merged across a comma, quote or bracket
                 trial = [*words[:i], alt, *words[i + size:]]
                 gain = lm.sentence_logprob(_flat(trial)) - base
                 if gain >= need and (best is None or gain > best[0]):
@@ -1030,6 +1038,12 @@ def context_correct(text: str, *, lm: RadiologyLM | None = None,
         if changes is not None:
             changes.extend(made)
     return "".join(out)
+
+
+def _spaced_only(text: str, matches: Sequence[re.Match[str] | _MergedMatch]) -> bool:
+    """True when only spaces or hyphens separate the matched words in `text`."""
+    return all(_JOINERS.match(text[a.end():b.start()] or " ")
+               for a, b in itertools.pairwise(matches))
 
 
 def _flat(words: list[str]) -> list[str]:

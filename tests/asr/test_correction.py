@@ -133,6 +133,10 @@ CORRECT_SENTENCES = [
     "The labyrinth and internal auditory canals are normal.",
     "The left ventricle is mildly dilated.",
     "There is a great deal of motion artifact.",
+    # A letter against a digit is a code (T2, L4), never the end of a misheard word.
+    "No abnormal T2/FLAIR signal.",
+    # Words are never merged across a comma.
+    "The heart is critical, label it.",
     # A word between the words of a lexicon phrase is never deleted to make the phrase.
     "The cerebellar tonsils extend 7 mm below the foramen magnum, a Chiari I malformation.",
     "Acute on chronic subdural hematoma along the left convexity.",
