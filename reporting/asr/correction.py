@@ -600,6 +600,7 @@ def _correct(
                      for n, pos in enumerate(word_pos)]
 
     known = index.words
+    acronym = [len(tokens[pos]) >= 2 and tokens[pos].isupper() for pos in word_pos]
     # A letter written against a digit is part of a code ("T2", "L4-5", "3T", "M1"): never
     # part of a window ("No abnormal T2 signal" is not "No abnormality2 signal").
     locked = [tokens[pos + 1][:1].isdigit() if pos + 1 < len(tokens) else False
@@ -633,7 +634,12 @@ def _correct(
             glued = (end - start >= 2 and all(hyphen_joined[start + 1:end])
                      and not (end < len(words) and hyphen_joined[end])
                      and not hyphen_joined[start])
-            candidates.extend(_window_candidates(words, start, end, index, known, glued))
+            found = _window_candidates(words, start, end, index, known, glued)
+            if any(acronym[start:end]):
+                # "SUV max" is not the semantic dictionary's "suvmax": uncurated one-word
+                # targets never swallow an acronym the recogniser wrote in capitals.
+                found = [c for c in found if c.term.section != "dictionary"]
+            candidates.extend(found)
 
     # Best first: higher score, then longer windows (complete phrases) win.
     candidates.sort(key=lambda c: (round(c.score, 2), c.end - c.start, len(c.term.words)),

@@ -135,6 +135,8 @@ CORRECT_SENTENCES = [
     "There is a great deal of motion artifact.",
     # A letter against a digit is a code (T2, L4), never the end of a misheard word.
     "No abnormal T2/FLAIR signal.",
+    # An acronym written in capitals is not merged into a one-word dictionary target.
+    "FDG PET/CT: hypermetabolic right hilar mass with SUV max of 12.4.",
     # Words are never merged across a comma.
     "The heart is critical, label it.",
     # A word between the words of a lexicon phrase is never deleted to make the phrase.
