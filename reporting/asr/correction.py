@@ -19,11 +19,11 @@ import difflib
 import itertools
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jellyfish
 from rapidfuzz import fuzz, process
@@ -119,6 +119,24 @@ def _key(words: Sequence[str]) -> str:
     return "".join(words)
 
 
+_MEMO_SIZE = 20_000
+
+
+def _remembered(memo: dict[tuple[object, ...], Any], key: tuple[object, ...],
+                compute: Callable[[], Any]) -> Any:
+    """`compute()`, remembered in `memo` under `key` (cleared when it grows past _MEMO_SIZE).
+    Decode threads may compute one key twice; the results are equal."""
+    found = memo.get(key, _MISSING)
+    if found is _MISSING:
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        found = memo[key] = compute()
+    return found
+
+
+_MISSING = object()
+
+
 def _sound(text: str) -> str:
     return jellyfish.metaphone(text) if text else ""
 
@@ -138,6 +156,9 @@ class _Index:
     """Written forms of lexicon phrases that join words with a hyphen ("gray-white
     differentiation"), by their words: heard with spaces, they get the hyphens back (unless
     the lexicon lists the spaced form as well)."""
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict)
+    """Candidates already found for a heard window (`_remembered`): the beam hypotheses of one
+    utterance share most of their windows."""
 
 
 _INDEX_CACHE: dict[int, tuple[Lexicon, _Index]] = {}
@@ -405,7 +426,16 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
     `glued`: the window is one hyphenated token of the heard text ("calcaneus-fibular"),
     i.e. the recogniser heard one word it could not spell.
     """
-    window = words[start:end]
+    window = tuple(words[start:end])
+    found = _remembered(index.memo, ("window", window, glued, id(known)),
+                        lambda: [(c.term, c.score) for c in
+                                 _window_matches(list(window), index, known, glued)])
+    return [_Candidate(start, end, term, score) for term, score in found]
+
+
+def _window_matches(window: list[str], index: _Index, known: frozenset[str],
+                    glued: bool) -> list[_Candidate]:
+    start, end = 0, len(window)
     key = _key(window)
     if len(key) < 5:
         return []
@@ -554,6 +584,35 @@ def correct(
 
         lm = lm or load_language_model()
     rules = tuple(sorted((personal_rules or {}).items()))
+    pieces = _SENTENCE_BREAK.split(text)
+    if len(pieces) > 1 and not any(_SENTENCE_END.search(wrong) for wrong, _ in rules):
+        # No window or rule crosses a sentence end, so each sentence is corrected (and
+        # remembered) on its own: beam hypotheses that differ in one sentence share the rest.
+        changes: list[tuple[str, str]] = []
+        out: list[str] = []
+        for n, piece in enumerate(pieces):
+            if n % 2 or not piece.strip():
+                out.append(piece)  # the separator
+                continue
+            part = _correct_remembered(piece, lexicon, personal_rules, rules, use_context, lm)
+            out.append(part.text)
+            changes.extend(part.changes)
+        return CorrectionResult("".join(out), changes)
+    return _correct_remembered(text, lexicon, personal_rules, rules, use_context, lm)
+
+
+_SENTENCE_END = re.compile(r"[.!?]")
+_SENTENCE_BREAK = re.compile(r"((?<=[.!?])\s+)")
+
+
+def _correct_remembered(
+    text: str,
+    lexicon: Lexicon,
+    personal_rules: Mapping[str, str] | None,
+    rules: tuple[tuple[str, str], ...],
+    use_context: bool,
+    lm: RadiologyLM | None,
+) -> CorrectionResult:
     key = (text, id(lexicon), id(lm), rules, use_context)
     with _RESULT_LOCK:
         cached = _RESULT_CACHE.get(key)
@@ -778,6 +837,8 @@ class _LmIndex:
     """Words the report text has before each word."""
     gap_fillers: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     """Words after a word and a function word ("volume of" -> ascites, fluid, ...)."""
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict)
+    """Sound-alike words already found for a heard word (`_remembered`)."""
 
 
 _LM_INDEX: dict[int, tuple[object, _LmIndex]] = {}
@@ -810,8 +871,13 @@ def _lm_index(lm: RadiologyLM) -> _LmIndex:
     return index
 
 
-def _sound_alikes(key: str, index: _LmIndex) -> set[str]:
+def _sound_alikes(key: str, index: _LmIndex) -> frozenset[str]:
     """Report words spelled or sounding like `key`, plus a few background-only words."""
+    return _remembered(index.memo, ("sound-alikes", key),  # type: ignore[no-any-return]
+                       lambda: frozenset(_find_sound_alikes(key, index)))
+
+
+def _find_sound_alikes(key: str, index: _LmIndex) -> set[str]:
     found: set[str] = set()
     sound = _sound(key)
     for words, sounds, limit in ((index.words, index.sounds, 6),
@@ -921,9 +987,16 @@ def _phrase_candidates(words: list[str], i: int, index: _Index) -> list[tuple[in
     (`PROTECTED`) as they are, differ only where a part sounds like its counterpart
     (`_misheard_parts`), and still needs the language model's gain.
     """
-    out: list[tuple[int, str, float]] = []
     if not index.phrase_list:
-        return out
+        return []
+    heard = tuple(words[i:i + MAX_WINDOW])
+    return _remembered(index.memo, ("phrases", heard),  # type: ignore[no-any-return]
+                       lambda: _find_phrases(list(heard), index))
+
+
+def _find_phrases(words: list[str], index: _Index) -> list[tuple[int, str, float]]:
+    i = 0
+    out: list[tuple[int, str, float]] = []
     for size in range(2, MAX_WINDOW + 1):
         window = words[i:i + size]
         if len(window) < size or not all(w.isalpha() for w in window):

@@ -163,6 +163,21 @@ def test_personal_rules_apply_first(lexicon) -> None:
     assert ("heart sighs", "heart size") in result.changes
 
 
+def test_sentences_are_corrected_one_by_one_with_the_whole_texts_result(lexicon) -> None:
+    sentences = ["Small plural effusion.", "The heart is normal!", "Pneumothorex on the right."]
+    whole = correct("  ".join(sentences), lexicon=lexicon)
+    assert whole.text == ("Small pleural effusion.  The heart is normal!  "
+                          "Pneumothorax on the right.")
+    assert whole.changes == [("plural effusion", "pleural effusion"),
+                             ("Pneumothorex", "Pneumothorax")]
+    alone = [correct(s, lexicon=lexicon) for s in sentences]
+    assert "  ".join(r.text for r in alone) == whole.text
+    # A personal rule that spans a sentence end still applies to the whole text.
+    ruled = correct("Right upper lobe. Come on unchanged.", lexicon=lexicon,
+                    personal_rules={"lobe. come on": "lobe, comma"})
+    assert ruled.text.startswith("Right upper lobe, comma")
+
+
 def test_empty_text() -> None:
     assert correct("   ").text == "   "
 
