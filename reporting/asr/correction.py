@@ -435,6 +435,7 @@ def _window_candidates(words: list[str], start: int, end: int, index: _Index,
 
 def _window_matches(window: list[str], index: _Index, known: frozenset[str],
                     glued: bool) -> list[_Candidate]:
+    """`_window_candidates` for one heard window (candidates span the whole window)."""
     start, end = 0, len(window)
     key = _key(window)
     if len(key) < 5:
@@ -994,11 +995,11 @@ def _phrase_candidates(words: list[str], i: int, index: _Index) -> list[tuple[in
                        lambda: _find_phrases(list(heard), index))
 
 
-def _find_phrases(words: list[str], index: _Index) -> list[tuple[int, str, float]]:
-    i = 0
+def _find_phrases(heard: list[str], index: _Index) -> list[tuple[int, str, float]]:
+    """`_phrase_candidates` for the heard words from the first one on."""
     out: list[tuple[int, str, float]] = []
     for size in range(2, MAX_WINDOW + 1):
-        window = words[i:i + size]
+        window = heard[:size]
         if len(window) < size or not all(w.isalpha() for w in window):
             break
         if tuple(window) in index.phrases:
