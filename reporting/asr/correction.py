@@ -379,13 +379,24 @@ def _drops_a_word(window: Sequence[str], target: Sequence[str]) -> bool:
 
 
 def flips_meaning(window: Sequence[str], target: Sequence[str]) -> bool:
-    """True when replacing window by target would swap an antonym prefix (hypo- for hyper-)."""
+    """True when replacing window by target would swap an antonym prefix (hypo- for hyper-)
+    or add or drop a negating a-/an- (calculous / acalculous, symmetric / asymmetric)."""
     for first, second in _ANTONYM_PREFIXES:
         for a, b in ((first, second), (second, first)):
             if any(t.startswith(a) for t in target) and any(
                 w.startswith(b) and not w.startswith(a) for w in window
             ):
                 return True
+    heard, meant = "".join(window), "".join(target)
+    return _negated(heard, meant) or _negated(meant, heard)
+
+
+def _negated(word: str, other: str) -> bool:
+    """True when `other` is `word` with a negating a- or an- in front (typical / atypical)."""
+    for prefix in ("a", "an"):
+        if (other.startswith(prefix) and not word.startswith(prefix) and len(word) >= 5
+                and other[len(prefix):len(prefix) + 4] == word[:4]):
+            return True
     return False
 
 

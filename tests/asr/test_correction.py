@@ -315,6 +315,10 @@ def test_antonym_prefix_is_never_swapped() -> None:
     assert flips_meaning(["hypoinflated"], ["hyperinflated"])
     assert flips_meaning(["extraaxial"], ["intra", "axial"])
     assert not flips_meaning(["pneumothorex"], ["pneumothorax"])
+    assert flips_meaning(["calculus"], ["acalculous"])
+    assert flips_meaning(["asymmetric"], ["symmetric"])
+    assert flips_meaning(["echoic"], ["anechoic"])
+    assert not flips_meaning(["aortic"], ["aorta"])
 
 
 @pytest.mark.parametrize(
