@@ -626,6 +626,120 @@ def fixtures() -> list[Fixture]:
     ], split="heldout4", tags=["us", "vascular", "numbers", "long"], length_scale=1.0,
         pause=(0.8, 1.2))
 
+    # ---- held-out 5: written at the start of session 10, before any recognition change
+    # of that session and without looking at the lexicon; measured only ----
+    add("h5_ct_pancreatitis", "CT", [
+        ("There is peripancreatic fat stranding and fluid surrounding the pancreatic head "
+         "and uncinate process."),
+        "The pancreas enhances homogeneously without necrosis.",
+        "The splenic vein and superior mesenteric vein are patent.",
+        "Findings are consistent with acute interstitial edematous pancreatitis.",
+    ], split="heldout5", tags=["ct", "abdomen"], length_scale=1.0)
+    add("h5_mr_brain_demyelination", "MR", [
+        ("Multiple ovoid T2 hyperintense lesions are oriented perpendicular to the lateral "
+         "ventricles."),
+        "There are additional juxtacortical and infratentorial lesions.",
+        "One lesion in the left centrum semiovale shows incomplete ring enhancement.",
+        "The appearance fulfills criteria for dissemination in space.",
+    ], split="heldout5", tags=["mr", "neuro"], length_scale=1.0)
+    add("h5_us_cirrhosis", "US", [
+        "The liver has a nodular contour and coarsened echotexture.",
+        ("The main portal vein measures one point four centimeters with hepatofugal flow.",
+         "The main portal vein measures 1.4 cm with hepatofugal flow."),
+        "There is a recanalized paraumbilical vein.",
+        ("The spleen is enlarged at sixteen centimeters.",
+         "The spleen is enlarged at 16 cm."),
+    ], split="heldout5", tags=["us", "abdomen", "numbers"], length_scale=1.0)
+    add("h5_ct_aortic_dissection_fast", "CT", [
+        ("An intimal flap begins just distal to the left subclavian artery and extends "
+         "into the infrarenal abdominal aorta."),
+        "The ascending aorta is not involved.",
+        "The celiac trunk arises from the true lumen.",
+        "The left renal artery is supplied by the false lumen.",
+    ], split="heldout5", tags=["ct", "vascular", "fast"], length_scale=0.88)
+    add("h5_mr_shoulder", "MR", [
+        ("There is a full thickness tear of the supraspinatus tendon with one point five "
+         "centimeters of retraction.",
+         "There is a full-thickness tear of the supraspinatus tendon with 1.5 cm of "
+         "retraction."),
+        "Mild fatty atrophy of the supraspinatus muscle.",
+        "The long head of the biceps tendon is medially subluxed.",
+        "Moderate acromioclavicular joint arthrosis.",
+    ], split="heldout5", tags=["mr", "msk", "numbers"], length_scale=1.0)
+    add("h5_xr_hands_slow", "CR", [
+        ("There are marginal erosions at the second and third metacarpophalangeal joints "
+         "bilaterally."),
+        "Periarticular osteopenia and symmetric joint space narrowing.",
+        "The findings are compatible with inflammatory arthritis.",
+    ], split="heldout5", tags=["msk", "slow"], length_scale=1.18)
+    add("h5_ct_small_bowel_obstruction", "CT", [
+        ("Dilated loops of small bowel measure up to three point five centimeters with a "
+         "transition point in the right lower quadrant.",
+         "Dilated loops of small bowel measure up to 3.5 cm with a transition point in the "
+         "right lower quadrant."),
+        "The colon is decompressed.",
+        "There is no pneumatosis or portal venous gas.",
+        "Findings suggest adhesive small bowel obstruction.",
+    ], split="heldout5", tags=["ct", "abdomen", "numbers"], length_scale=1.0)
+    add("h5_mr_cervical_spine_noisy", "MR", [
+        ("At C five six, a disc osteophyte complex and uncovertebral hypertrophy cause "
+         "severe left neural foraminal stenosis.",
+         "At C5-6, a disc osteophyte complex and uncovertebral hypertrophy cause severe "
+         "left neural foraminal stenosis."),
+        "There is mild flattening of the ventral cord without myelomalacia.",
+        "The craniocervical junction is normal.",
+    ], split="heldout5", tags=["mr", "spine", "numbers", "noise"], snr_db=18.0,
+        length_scale=1.0)
+    add("h5_us_intussusception", "US", [
+        "A target sign is seen in the right upper quadrant.",
+        ("This measures two point eight centimeters in diameter, consistent with ileocolic "
+         "intussusception.",
+         "This measures 2.8 cm in diameter, consistent with ileocolic intussusception."),
+        "Preserved color Doppler flow within the bowel wall.",
+        "No trapped fluid.",
+    ], split="heldout5", tags=["us", "pediatric", "numbers"], length_scale=1.0)
+    add("h5_xr_icu_lines_punct", "CR", [
+        ("The endotracheal tube tip is four centimeters above the carina period",
+         "The endotracheal tube tip is 4 cm above the carina."),
+        ("A right internal jugular central venous catheter terminates in the superior vena "
+         "cava period",
+         "A right internal jugular central venous catheter terminates in the superior vena "
+         "cava."),
+        ("The enteric tube courses below the diaphragm comma with the tip out of view period",
+         "The enteric tube courses below the diaphragm, with the tip out of view."),
+        ("Bibasilar atelectasis period", "Bibasilar atelectasis."),
+    ], split="heldout5", tags=["chest-xray", "spoken-punctuation", "numbers"],
+        length_scale=1.0)
+    add("h5_mr_ankle", "MR", [
+        "There is fusiform thickening of the Achilles tendon with intrasubstance signal.",
+        "The anterior talofibular ligament is chronically torn.",
+        "A small os trigonum with surrounding edema.",
+        "The plantar fascia is intact.",
+    ], split="heldout5", tags=["mr", "msk"], length_scale=1.05)
+    add("h5_ct_adrenal", "CT", [
+        ("There is a one point nine centimeter left adrenal nodule measuring eight "
+         "Hounsfield units on unenhanced images.",
+         "There is a 1.9 cm left adrenal nodule measuring 8 HU on unenhanced "
+         "images."),
+        "This is compatible with a lipid rich adenoma.",
+        "No further imaging is recommended.",
+    ], split="heldout5", tags=["ct", "abdomen", "numbers"], length_scale=1.0)
+    add("h5_us_pelvis_fast", "US", [
+        ("The endometrial stripe measures nine millimeters and is heterogeneous.",
+         "The endometrial stripe measures 9 mm and is heterogeneous."),
+        "There is an intramural fibroid in the posterior uterine body.",
+        "The right ovary contains a hemorrhagic cyst with a reticular internal pattern.",
+        "No free fluid in the cul-de-sac.",
+    ], split="heldout5", tags=["us", "pelvis", "numbers", "fast"], length_scale=0.9)
+    add("h5_ct_chest_ild_long", "CT", [
+        "There is subpleural reticulation with traction bronchiectasis.",
+        "Honeycombing is present at the lung bases.",
+        "The distribution is basal predominant.",
+        "These findings represent a usual interstitial pneumonia pattern.",
+        "Mild mediastinal lymphadenopathy is likely reactive.",
+        "No pleural effusion.",
+    ], split="heldout5", tags=["ct", "chest", "long"], length_scale=1.0, pause=(0.8, 1.2))
+
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
                        lead_silence=32.0, trail_silence=0.0))
