@@ -378,6 +378,17 @@ def _drops_a_word(window: Sequence[str], target: Sequence[str]) -> bool:
     return all(word in rest for word in target)
 
 
+def _absorbs_leading_function_word(window: Sequence[str], target: Sequence[str],
+                                   target_key: str) -> bool:
+    """True when a heard function word in front ("the interior humoral line") would vanish
+    into a target that does not begin with its sound ("anterior humeral line"); "a cute" may
+    still become "acute" and "a symmetric" "asymmetric"."""
+    first = window[0]
+    if len(window) < 2 or first in target or english_frequency(first) < FUNCTION_ZIPF:
+        return False
+    return not (target_key.startswith(first) or _sound(first)[:1] == _sound(target_key)[:1])
+
+
 def flips_meaning(window: Sequence[str], target: Sequence[str]) -> bool:
     """True when replacing window by target would swap an antonym prefix (hypo- for hyper-)
     or add or drop a negating a-/an- (calculous / acalculous, symmetric / asymmetric)."""
@@ -476,6 +487,8 @@ def _window_matches(window: list[str], index: _Index, known: frozenset[str],
             continue
         if flips_meaning(window, term.words) or _drops_a_word(window, term.words):
             continue
+        if _absorbs_leading_function_word(window, term.words, target):
+            continue
         merged = _merge_candidate(window, term, key, target, index)
         if merged is not None:
             out.append(_Candidate(start, end, term, merged))
@@ -497,9 +510,12 @@ def _window_matches(window: list[str], index: _Index, known: frozenset[str],
                     a == b or word_form_of(a, b) or _plural_of(a, b)
                     for a, b in zip(window, term.words, strict=True)):
                 continue  # "cerebral convexities" is not "cerebral convexity"
+            # "sterno-clavicular" is not "sternoclavicular joint": no word added (a window of
+            # the target's length may end in the misheard word: "terminal elitum" -> ileum).
             if (len(window) >= 2 and len(term.words) >= 2
+                    and len(window) != len(term.words)
                     and not _word_close(window[-1], term.words[-1])):
-                continue  # "sterno-clavicular" is not "sternoclavicular joint": no word added
+                continue
         elif len(term.words) == 1 and len(window) >= 2:
             # Known words that merge into one long term ("grand loma" -> "granuloma"):
             # never medical words themselves, never short or function words.
@@ -654,6 +670,7 @@ def _correct(
     changes: list[tuple[str, str]] = []
     text = _apply_personal_rules(text, personal_rules or {}, changes)
     text = split_glued_words(text, index, changes)
+    text = close_up_non(text, index, changes)
 
     tokens = _TOKEN_RE.findall(text)
     word_pos = [i for i, t in enumerate(tokens) if t[:1].isalpha()]
@@ -739,7 +756,17 @@ def _correct(
     text = "".join(tokens)
     if use_context:
         text = context_correct(text, lm=lm, lexicon=lexicon, changes=changes)
+    # The user's own vocabulary has the last word: a house-style or lexicon spelling the
+    # corrector wrote over a rule's result ("Crohn's disease") is put back.
+    text = _apply_personal_rules(text, _repeatable(personal_rules or {}), changes)
     return CorrectionResult(text, changes)
+
+
+def _repeatable(rules: Mapping[str, str]) -> dict[str, str]:
+    """Rules that may run twice: those whose result does not contain what they replace
+    ("effusion" -> "pleural effusion" would grow on every run)."""
+    return {wrong: right for wrong, right in rules.items() if wrong.strip() and not re.search(
+        rf"(?<![A-Za-z]){re.escape(wrong.strip())}(?![A-Za-z])", right, re.I)}
 
 
 _GLUED_NO = re.compile(r"(?<![A-Za-z])(no)([a-z]{3,})(?![A-Za-z])", re.I)
@@ -765,6 +792,27 @@ def split_glued_words(text: str, index: _Index | None = None,
 
     text = _GLUED_NO.sub(lambda m: split(m, _negation_is_part(m, index)), text)
     return _GLUED_MODIFIER.sub(lambda m: split(m, _modifier_is_part(m, index)), text)
+
+
+_NON_PREFIX = re.compile(r"(?<![A-Za-z-])(non)[- ]([a-z]{4,})(?![A-Za-z-])", re.I)
+
+
+def close_up_non(text: str, index: _Index | None = None,
+                 changes: list[tuple[str, str]] | None = None) -> str:
+    """Write "non-displaced" and "non displaced" as "nondisplaced" when the lexicon spells the
+    word closed up (as reports and AMA style do: nonspecific, nonenhancing, noncontrast).
+    Hyphenated lexicon forms ("non-mass") stay as heard."""
+    index = index if index is not None else _index_for(load_lexicon())
+
+    def close(m: re.Match[str]) -> str:
+        joined = m.group(1) + m.group(2)
+        if joined.lower() not in index.words:
+            return m.group(0)
+        if changes is not None:
+            changes.append((m.group(0), joined))
+        return joined
+
+    return _NON_PREFIX.sub(close, text)
 
 
 # Modifiers Whisper fuses to the next word it cannot spell ("Likelycronic", "Mildhallex").
@@ -1025,7 +1073,8 @@ def _find_phrases(heard: list[str], index: _Index) -> list[tuple[int, str, float
             phrase = index.phrase_list[n]
             if (phrase == tuple(window) or not set(phrase) & set(window)
                     or not _word_close(window[0], phrase[0])
-                    or not _word_close(window[-1], phrase[-1])
+                    or not (_word_close(window[-1], phrase[-1])
+                            or _sounds_begin_alike(window[-1], phrase[-1]))
                     or sorted(w for w in phrase if w in PROTECTED) != protected
                     or flips_meaning(window, phrase)
                     or _similarity(key, _key(phrase)) < LM_MIN_SIMILARITY
@@ -1033,6 +1082,12 @@ def _find_phrases(heard: list[str], index: _Index) -> list[tuple[int, str, float
                 continue
             out.append((size, " ".join(phrase), LM_MIN_GAIN))
     return out
+
+
+def _sounds_begin_alike(heard: str, meant: str) -> bool:
+    """A long heard word that begins with the sounds of the phrase's last word ("acetabular
+    labyrinth" for "acetabular labrum"): Whisper completes a word it knows."""
+    return len(meant) >= 5 and len(_sound(meant)) >= 3 and _sound(heard)[:3] == _sound(meant)[:3]
 
 
 def _misheard_parts(window: Sequence[str], phrase: Sequence[str]) -> bool:
@@ -1066,16 +1121,38 @@ def _combining_form(text: str, match: re.Match[str] | _MergedMatch) -> bool:
     return word.endswith("o") and text[match.end():match.end() + 1] == "-"
 
 
+CONTEXT_SWEEPS = 3
+"""Context passes over a text at most: a swap can make an earlier one worth it ("normal and
+calibrary" -> "caliber" on the first pass, then "and" -> "in" on the second)."""
+
+
 def context_correct(text: str, *, lm: RadiologyLM | None = None,
                     lexicon: Lexicon | None = None,
                     changes: list[tuple[str, str]] | None = None) -> str:
-    """Swap sound-alike words the radiology language model finds far likelier in context."""
-    from reporting.asr.language_model import NUMBER, load_language_model
+    """Swap sound-alike words the radiology language model finds far likelier in context.
+
+    Left to right, one word (or merged pair, or phrase) at a time; a text that changed is
+    swept again, until nothing changes or after `CONTEXT_SWEEPS` sweeps.
+    """
+    from reporting.asr.language_model import load_language_model
 
     if not text.strip():
         return text
     lm = lm or load_language_model()
     lexicon = lexicon or load_lexicon()
+    for _ in range(CONTEXT_SWEEPS):
+        swept = _context_sweep(text, lm, lexicon, changes)
+        if swept == text:
+            break
+        text = swept
+    return text
+
+
+def _context_sweep(text: str, lm: RadiologyLM, lexicon: Lexicon,
+                   changes: list[tuple[str, str]] | None) -> str:
+    """One left-to-right pass of `context_correct`."""
+    from reporting.asr.language_model import NUMBER
+
     index = _lm_index(lm)
     lexicon_index = _index_for(lexicon)
     known = lexicon_index.lexicon_words
@@ -1093,6 +1170,9 @@ def context_correct(text: str, *, lm: RadiologyLM | None = None,
         while i < len(words):
             if _combining_form(part, matches[i]):
                 i += 1  # "supero-inferior", "gastro-hepatic": a prefix, not a misheard word
+                continue
+            if i and words[i - 1] == "non":
+                i += 1  # "non-compliant" is a word with a prefix, not "non-complicated"
                 continue
             base = lm.sentence_logprob(_flat(words))
             best: tuple[float, int, str] | None = None

@@ -465,3 +465,75 @@ def test_a_repeated_correction_is_remembered_and_callers_get_their_own_copy() ->
 )
 def test_lexicon_phrases_get_their_hyphens_back(lexicon, heard: str, expected: str) -> None:
     assert correct(heard, lexicon=lexicon).text == expected
+
+
+def test_context_sweeps_again_after_a_swap(lexicon) -> None:
+    # "calibrary" -> "caliber" comes after "and"; only then is "normal in caliber" the
+    # likelier reading, so the second sweep makes the swap the first could not.
+    result = correct("The pancreatic duct is normal and calibrary.", lexicon=lexicon)
+    assert result.text == "The pancreatic duct is normal in caliber."
+    assert result.changes == [("calibrary", "caliber"), ("and", "in")]
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        ("There is a non-displaced fracture.", "There is a nondisplaced fracture."),
+        ("A non displaced fracture of the radius.", "A nondisplaced fracture of the radius."),
+        ("Non-enhancing cystic component.", "Nonenhancing cystic component."),
+        ("Non-mass enhancement in the left breast.", "Non-mass enhancement in the left breast."),
+        ("The patient was non-compliant.", "The patient was non-compliant."),
+    ],
+)
+def test_non_is_closed_up_where_the_lexicon_writes_it_so(lexicon, heard: str,
+                                                         expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        ("Findings of Crohn's disease.", "Findings of Crohn disease."),
+        ("A small Baker's cyst.", "A small Baker cyst."),
+        ("Paget's disease of the pelvis.", "Paget disease of the pelvis."),
+        ("Findings are compatible with active Crohn disease.",
+         "Findings are compatible with active Crohn disease."),
+    ],
+)
+def test_eponyms_are_written_without_the_possessive(lexicon, heard: str, expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected
+
+
+def test_a_leading_function_word_is_not_swallowed_by_a_phrase(lexicon) -> None:
+    result = correct("The interior humoral line does not intersect the capitellum.",
+                     lexicon=lexicon)
+    assert result.text == "The anterior humeral line does not intersect the capitellum."
+    # ... while "a" may still be the first sound of the word it was heard apart from.
+    assert correct("There is a symmetric thickening.", lexicon=lexicon).text == (
+        "There is asymmetric thickening.")
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        ("Wall thickening of the terminal elitum.", "Wall thickening of the terminal ileum."),
+        ("A spiculated mass abuts the pleura.", "A spiculated mass abuts the pleura."),
+        ("Tear of the anterosuperior acetabular labyrinth.",
+         "Tear of the anterosuperior acetabular labrum."),
+        ("The membranous labyrinth is normal.", "The membranous labyrinth is normal."),
+    ],
+)
+def test_phrase_ending_in_the_misheard_word(lexicon, heard: str, expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected
+
+
+def test_personal_vocabulary_has_the_last_word_over_house_style(lexicon) -> None:
+    rules = {"Crohn disease": "Crohn's disease", "nondisplaced": "non-displaced"}
+    assert correct("Findings of Crohn disease.", lexicon=lexicon,
+                   personal_rules=rules).text == "Findings of Crohn's disease."
+    assert correct("A non displaced fracture.", lexicon=lexicon,
+                   personal_rules=rules).text == "A non-displaced fracture."
+    # A rule whose result contains what it replaces runs once.
+    assert correct("Small effusion.", lexicon=lexicon,
+                   personal_rules={"effusion": "pleural effusion"}).text == (
+        "Small pleural effusion.")
