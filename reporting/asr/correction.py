@@ -1085,7 +1085,7 @@ def _find_phrases(heard: list[str], index: _Index) -> list[tuple[int, str, float
 
 
 def _sounds_begin_alike(heard: str, meant: str) -> bool:
-    """A long heard word that begins with the sounds of the phrase's last word ("acetabular
+    """A heard word that begins with the sounds of the phrase's last word ("acetabular
     labyrinth" for "acetabular labrum"): Whisper completes a word it knows."""
     return len(meant) >= 5 and len(_sound(meant)) >= 3 and _sound(heard)[:3] == _sound(meant)[:3]
 
