@@ -740,6 +740,100 @@ def fixtures() -> list[Fixture]:
         "No pleural effusion.",
     ], split="heldout5", tags=["ct", "chest", "long"], length_scale=1.0, pause=(0.8, 1.2))
 
+    # ---- held-out 6: written at the start of session 11, before any recognition change
+    # of that session and without looking at the lexicon ----
+    add("h6_mr_pituitary", "MR", [
+        "There is a hypoenhancing lesion in the right side of the pituitary gland.",
+        ("It measures six millimeters and is compatible with a microadenoma.",
+         "It measures 6 mm and is compatible with a microadenoma."),
+        "The optic chiasm and cavernous sinuses are unremarkable.",
+    ], split="heldout6", tags=["mr", "neuro", "numbers"], length_scale=1.0)
+    add("h6_ct_diverticulitis", "CT", [
+        "There is wall thickening of the sigmoid colon with pericolonic inflammatory stranding.",
+        ("A small pericolic abscess measures two point one centimeters.",
+         "A small pericolic abscess measures 2.1 cm."),
+        "No extraluminal gas to suggest perforation.",
+        "Findings are consistent with complicated sigmoid diverticulitis.",
+    ], split="heldout6", tags=["ct", "abdomen", "numbers"], length_scale=1.0)
+    add("h6_mr_wrist_fast", "MR", [
+        "There is a full thickness tear of the triangular fibrocartilage complex.",
+        "The scapholunate ligament is intact.",
+        "A small dorsal ganglion cyst is present.",
+    ], split="heldout6", tags=["mr", "msk", "fast"], length_scale=0.88)
+    add("h6_us_appendix_peds", "US", [
+        ("The appendix is noncompressible and measures eight millimeters in diameter.",
+         "The appendix is noncompressible and measures 8 mm in diameter."),
+        "An echogenic appendicolith with posterior acoustic shadowing is seen.",
+        "There is surrounding hyperechoic inflamed fat.",
+    ], split="heldout6", tags=["us", "pediatric", "numbers"], length_scale=1.0)
+    add("h6_ct_coronary_calcium", "CT", [
+        ("The total coronary artery calcium score is three hundred twelve.",
+         "The total coronary artery calcium score is 312."),
+        "Most of the calcification is in the left anterior descending artery.",
+        "Incidental note is made of a small hiatal hernia.",
+    ], split="heldout6", tags=["ct", "cardiac", "numbers"], length_scale=1.0)
+    add("h6_mr_cardiac_slow", "MR", [
+        "There is subendocardial late gadolinium enhancement in the inferior wall.",
+        ("The left ventricular ejection fraction is forty percent.",
+         "The left ventricular ejection fraction is 40%."),
+        "Findings are consistent with a prior myocardial infarction.",
+    ], split="heldout6", tags=["mr", "cardiac", "numbers", "slow"], length_scale=1.15)
+    add("h6_xr_hip_fracture", "CR", [
+        "There is a comminuted intertrochanteric fracture of the left femur.",
+        "The fracture shows varus angulation and proximal migration of the femoral shaft.",
+        "The hip joint is not dislocated.",
+    ], split="heldout6", tags=["msk"], length_scale=1.0)
+    add("h6_ct_sarcoidosis", "CT", [
+        "There are perilymphatic nodules along the fissures and bronchovascular bundles.",
+        "Symmetric bilateral hilar and mediastinal lymphadenopathy with calcification.",
+        "The pattern favors sarcoidosis.",
+    ], split="heldout6", tags=["ct", "chest"], length_scale=1.0)
+    add("h6_us_aorta", "US", [
+        ("The infrarenal abdominal aorta is aneurysmal and measures four point two "
+         "centimeters.",
+         "The infrarenal abdominal aorta is aneurysmal and measures 4.2 cm."),
+        "There is eccentric mural thrombus along the left lateral wall.",
+        "The common iliac arteries are normal in caliber.",
+    ], split="heldout6", tags=["us", "vascular", "numbers"], length_scale=1.0)
+    add("h6_mr_thoracic_spine_punct", "MR", [
+        ("There is an enhancing epidural mass at T eight comma causing severe spinal canal "
+         "stenosis period",
+         "There is an enhancing epidural mass at T8, causing severe spinal canal stenosis."),
+        ("The spinal cord is compressed with associated cord edema period",
+         "The spinal cord is compressed with associated cord edema."),
+        ("Multiple vertebral body metastases period",
+         "Multiple vertebral body metastases."),
+    ], split="heldout6", tags=["mr", "spine", "spoken-punctuation", "numbers"],
+        length_scale=1.0)
+    add("h6_ct_temporal_bone_fast", "CT", [
+        "There is soft tissue in the middle ear and mastoid antrum.",
+        "The scutum and ossicles are eroded.",
+        "Findings are suspicious for cholesteatoma.",
+        "The tegmen tympani is intact.",
+    ], split="heldout6", tags=["ct", "head-neck", "fast"], length_scale=0.9)
+    add("h6_mr_elbow_noisy", "MR", [
+        "There is thickening and increased signal of the common extensor tendon origin.",
+        "Findings are consistent with lateral epicondylitis.",
+        "The ulnar collateral ligament is intact.",
+    ], split="heldout6", tags=["mr", "msk", "noise"], snr_db=18.0, length_scale=1.0)
+    add("h6_xr_scoliosis_slow", "CR", [
+        ("There is a dextroconvex thoracolumbar curvature measuring twenty four degrees.",
+         "There is a dextroconvex thoracolumbar curvature measuring 24 degrees."),
+        "The vertebral bodies are normal in height.",
+        "No congenital segmentation anomaly.",
+    ], split="heldout6", tags=["msk", "spine", "numbers", "slow"], length_scale=1.18)
+    add("h6_mr_liver_lirads_long", "MR", [
+        ("A three point one centimeter observation in segment seven shows arterial phase "
+         "hyperenhancement.",
+         "A 3.1 cm observation in segment 7 shows arterial phase hyperenhancement."),
+        "There is washout on the portal venous phase and an enhancing capsule.",
+        ("This meets criteria for lie rads five.",
+         "This meets criteria for LI-RADS 5."),
+        "There is tumor thrombus in the right portal vein.",
+        "The liver is cirrhotic with moderate splenomegaly.",
+    ], split="heldout6", tags=["mr", "abdomen", "numbers", "long"], length_scale=1.0,
+        pause=(0.8, 1.2))
+
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
                        lead_silence=32.0, trail_silence=0.0))
