@@ -403,8 +403,9 @@ def flips_meaning(window: Sequence[str], target: Sequence[str]) -> bool:
 
 
 def _negated(word: str, other: str) -> bool:
-    """True when `other` is `word` with a negating a- or an- in front (typical / atypical)."""
-    for prefix in ("a", "an"):
+    """True when `other` is `word` with a negating prefix in front (typical / atypical,
+    mineralized / demineralized, symmetric / asymmetric)."""
+    for prefix in ("a", "an", "de", "dis", "un"):
         if (other.startswith(prefix) and not word.startswith(prefix) and len(word) >= 5
                 and other[len(prefix):len(prefix) + 4] == word[:4]):
             return True
@@ -429,7 +430,8 @@ def _merge_candidate(window: list[str], term: Term, key: str, target: str,
     changed = [w for w in window if w not in term.words]
     if not changed or any(w in NEGATIONS or (w in index.lexicon_words
                                               and english_frequency(w) < FUNCTION_ZIPF
-                                              and not (len(w) >= 5 and target.endswith(w)))
+                                              and not (len(w) >= 5 and target.endswith(w))
+                                              and not _prefix_piece(w, window, target))
                           for w in changed):
         return None  # a radiology word may only merge as the stem ("pair splenic")
     sim = _similarity(key, target)
@@ -439,6 +441,20 @@ def _merge_candidate(window: list[str], term: Term, key: str, target: str,
         return None
     # Sound explains the whole window: rank above single-word guesses inside it.
     return 0.5 * sim + 0.5 * sound / 100
+
+
+def _prefix_piece(word: str, window: Sequence[str], target: str) -> bool:
+    """True when `word` opens a two-word window whose second word is the stem of `target`
+    and `word` stands for its combining prefix ("inner trochanteric" -> intertrochanteric):
+    the prefix was heard as a word of its own."""
+    if len(window) != 2 or word != window[0]:
+        return False
+    stem = window[1]
+    if len(stem) < 5 or not target.endswith(stem):
+        return False
+    prefix = target[:-len(stem)]
+    return (prefix in _COMBINING_PREFIXES and word != prefix and word[:1] == prefix[:1]
+            and abs(len(word) - len(prefix)) <= 1 and _similarity(word, prefix) >= 0.6)
 
 
 def _window_candidates(words: list[str], start: int, end: int, index: _Index,
@@ -500,7 +516,7 @@ def _window_matches(window: list[str], index: _Index, known: frozenset[str],
             threshold = 0.80 if len(window) == 1 else 0.84
             if len(key) <= 6 or (term.section == "dictionary" and len(window) == 1):
                 threshold = 0.9  # short words and uncurated one-word targets need a close match
-            if score < threshold:
+            if score < threshold and not _voicing_slip(window, key, target, threshold):
                 continue
             if len(window) == 1 and len(term.words) == 1 and word_form_of(key, target):
                 continue  # emphysemas/emphysema: a word form, not a mishearing
@@ -562,6 +578,22 @@ def _window_matches(window: list[str], index: _Index, known: frozenset[str],
                 continue
         out.append(_Candidate(start, end, term, score))
     return out
+
+
+_DEVOICE = str.maketrans("BDGVZ", "PTKFS")
+VOICING_MIN_SIMILARITY = 0.72
+"""Similarity a non-word needs with a term whose sounds it has but for voicing."""
+
+
+def _voicing_slip(window: Sequence[str], key: str, target: str, threshold: float) -> bool:
+    """True when one heard non-word sounds like the target but for voiced and voiceless
+    consonants ("barricolanic" -> pericolonic: B for P), a slip the spelling score alone
+    ranks below real mishearings."""
+    if (len(window) != 1 or threshold > 0.8 or len(key) < 8
+            or english_frequency(key) > 0 or _similarity(key, target) < VOICING_MIN_SIMILARITY):
+        return False
+    heard, meant = _sound(key), _sound(target)
+    return heard != meant and heard.translate(_DEVOICE) == meant.translate(_DEVOICE)
 
 
 def _covers_known_words(window: list[str], target: tuple[str, ...], unknown: list[str]) -> bool:
@@ -864,6 +896,12 @@ LM_MIN_GAIN = 3.0
 """log10 gain in sentence probability a sound-alike replacement needs (1000x likelier)."""
 LM_FUNCTION_GAIN = 2.0
 """Gain needed to swap a confusable function word ("edema and the condyle" -> "in the")."""
+LM_INFLECTION_GAIN = 3.0
+"""Gain needed to swap a word for another form of itself ("increase signal" -> "increased",
+"lungs are cleared" -> "clear", "free fluids" -> "fluid")."""
+LM_PLURAL_GAIN = 0.2
+"""Gain the plural needs after a quantifier: grammar says plural, the model only picks the
+noun ("multiple vertebral body metastasis" -> metastases, not bodies)."""
 LM_MIN_SIMILARITY = 0.8
 """Spelling/sound similarity a replacement must have with the heard word(s)."""
 LM_LOOSE_SIMILARITY = 0.6
@@ -875,6 +913,9 @@ PROTECTED = NEGATIONS | frozenset({"left", "right", "bilateral", "bilaterally", 
                                    "severe", "large", "small", "acute", "chronic", "normal",
                                    "abnormal", "positive", "benign", "malignant", "stable"})
 """Words whose change alters a finding: never replaced, never produced by context correction."""
+_PROTECTED_FORMS = frozenset({"increased", "decreased"})
+"""Protected words context correction may still write for another form of themselves
+("increase signal" -> "increased signal")."""
 EXTRA_CANDIDATES = 3
 """Sound-alike candidates taken from words only the background LM knows (spelling and sound)."""
 _FUNCTION_CONFUSIONS: dict[str, tuple[str, ...]] = {"and": ("in",), "an": ("in",)}
@@ -899,6 +940,8 @@ class _LmIndex:
     """Words after a word and a function word ("volume of" -> ascites, fluid, ...)."""
     memo: dict[tuple[object, ...], object] = field(default_factory=dict)
     """Sound-alike words already found for a heard word (`_remembered`)."""
+    counts: Mapping[str, int] = field(default_factory=dict)
+    """How often the report text uses each word."""
 
 
 _LM_INDEX: dict[int, tuple[object, _LmIndex]] = {}
@@ -925,10 +968,16 @@ def _lm_index(lm: RadiologyLM) -> _LmIndex:
     index = _LmIndex(words, [_sound(w) for w in words], extra, [_sound(w) for w in extra],
                      {k: frozenset(v) for k, v in followers.items()},
                      {k: frozenset(v) for k, v in leaders.items()},
-                     {k: frozenset(v) for k, v in fillers.items()})
+                     {k: frozenset(v) for k, v in fillers.items()},
+                     counts=_report_counts(lm))
     _LM_INDEX.clear()
     _LM_INDEX[id(lm)] = (lm, index)
     return index
+
+
+def _report_counts(lm: RadiologyLM) -> Mapping[str, int]:
+    """Word counts of the report text (the mixture's report model, else the model itself)."""
+    return dict(getattr(lm, "report", lm).counts)
 
 
 def _sound_alikes(key: str, index: _LmIndex) -> frozenset[str]:
@@ -966,6 +1015,87 @@ def _context_alikes(words: list[str], i: int, index: _LmIndex) -> set[str]:
     return {alt for alt in seen if _similarity(word, alt) >= LM_LOOSE_SIMILARITY}
 
 
+_INFLECTIONS = (("", "s"), ("", "es"), ("", "ed"), ("", "d"), ("is", "es"), ("y", "ies"))
+"""(singular or base ending, other ending) pairs of one word's forms; Whisper often hears the
+one for the other ("free fluids", "increase signal", "the lungs are cleared")."""
+RARE_FORM_COUNT = 2
+"""A heard word form the report text uses at most this often ("fluids", "cleared") ..."""
+COMMON_FORM_COUNT = 10
+"""... may become a form of it used at least this often; both forms common ("fracture" /
+"fractures", "radiograph" / "radiographs") is grammar the trigram model cannot judge."""
+FORM_RATIO = 20
+"""Or the other form is this many times as common as the heard one."""
+
+
+def _word_forms(word: str, counts: Mapping[str, int]) -> list[str]:
+    """Other forms of `word` (plural, singular, past participle) the report text uses."""
+    if len(word) < 4:
+        return []
+    forms = set()
+    for short, long_ in _INFLECTIONS:
+        if word.endswith(short):
+            forms.add(word[:len(word) - len(short)] + long_)
+        if word.endswith(long_):
+            forms.add(word[:len(word) - len(long_)] + short)
+    return sorted(f for f in forms if f != word and len(f) >= 4 and counts.get(f, 0)
+                  and f not in PROTECTED.difference(_PROTECTED_FORMS))
+
+
+def _inflection_candidates(words: list[str], i: int,
+                           counts: Mapping[str, int]) -> list[tuple[int, str, float]]:
+    """Other forms of words[i] worth a context swap: one the report text uses far more often
+    than the heard form, or the plural after a quantifier ("multiple vertebral body
+    metastasis" -> metastases)."""
+    word = words[i]
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    heard = counts.get(word, 0)
+    quantified = _after_quantifier(words, i)
+    out: list[tuple[int, str, float]] = []
+    for alt in _word_forms(word, counts):
+        if _breaks_agreement(word, alt, nxt):
+            continue
+        plural = ((_plural_of(word, alt) and len(alt) > len(word))
+                  or (word.endswith("is") and alt.endswith("es")))
+        if quantified and plural:
+            out.append((1, alt, LM_PLURAL_GAIN))
+        elif ((heard <= RARE_FORM_COUNT and counts[alt] >= COMMON_FORM_COUNT)
+              or heard * FORM_RATIO <= counts[alt]):
+            out.append((1, alt, LM_INFLECTION_GAIN))
+    return out
+
+
+_QUANTIFIERS = frozenset({"multiple", "numerous", "several", "innumerable", "few", "many",
+                          "various", "two", "three", "four", "five"})
+_NOUN_PHRASE_BREAKS = frozenset({"of", "in", "with", "within", "and", "or", "at", "along",
+                                 "is", "are", "was", "were", "to", "from", "the", "a", "an"})
+
+
+def _after_quantifier(words: list[str], i: int) -> bool:
+    """True when words[i] closes a noun phrase that begins with a quantifier, at most three
+    words back ("multiple enlarged lymph node")."""
+    for back in range(i - 1, max(-1, i - 4), -1):
+        if words[back] in _QUANTIFIERS:
+            return True
+        if words[back] in _NOUN_PHRASE_BREAKS:
+            return False
+    return False
+
+
+_PLURAL_VERBS = frozenset({"are", "were", "have", "remain", "appear", "demonstrate", "show",
+                           "measure"})
+_SINGULAR_VERBS = frozenset({"is", "was", "has", "remains", "appears", "demonstrates", "shows",
+                             "measures"})
+
+
+def _breaks_agreement(word: str, alt: str, verb: str) -> bool:
+    """True when swapping a noun's number would disagree with the verb after it ("the discs
+    are" stays plural, "the disc is" singular)."""
+    plural_heard = word.endswith("s") and not alt.endswith("s")
+    plural_meant = alt.endswith("s") and not word.endswith("s")
+    return ((plural_heard and verb in _PLURAL_VERBS)
+            or (plural_meant and verb in _SINGULAR_VERBS))
+
+
 def _nearest(query: str, choices: list[str], limit: int, cutoff: float) -> list[int]:
     """Indexes of the `limit` choices closest to `query`, and any tied with the last one
     (a cut inside a tie would depend on the alphabet, and change when the lexicon grows)."""
@@ -999,6 +1129,7 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
         return out
     if not (word == "and" and _CLAUSE_VERBS.intersection(words[i + 1:])):
         out.extend((1, alt, LM_FUNCTION_GAIN) for alt in _FUNCTION_CONFUSIONS.get(word, ()))
+    out.extend(_inflection_candidates(words, i, index.counts))
     if (len(word) >= 5 and english_frequency(word) < FUNCTION_ZIPF and word not in known
             and not derived_from(word, known)):
         # Words of the radiology lexicon (and adverbs or nouns made from them: "focally")

@@ -537,3 +537,58 @@ def test_personal_vocabulary_has_the_last_word_over_house_style(lexicon) -> None
     assert correct("Small effusion.", lexicon=lexicon,
                    personal_rules={"effusion": "pleural effusion"}).text == (
         "Small pleural effusion.")
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        # A form of the word the report text hardly uses, for one it uses all the time.
+        ("There is thickening and increase signal of the common extensor tendon.",
+         "There is thickening and increased signal of the common extensor tendon."),
+        ("The lungs are cleared.", "The lungs are clear."),
+        ("Small amount of free fluids in the pelvis.", "Small amount of free fluid in the pelvis."),
+        # After a quantifier the noun is plural.
+        ("Multiple vertebral body metastasis.", "Multiple vertebral body metastases."),
+    ],
+)
+def test_context_fixes_misheard_word_forms(lexicon, heard: str, expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Both forms are common report words: number is grammar, not a mishearing.
+        "Nondisplaced fractures of the left posterior ninth and tenth ribs.",
+        "Prior radiographs were reviewed for comparison.",
+        # The verb says plural.
+        "The intervertebral discs are desiccated.",
+        "There is an enhancing epidural mass at T8, causing severe spinal canal stenosis.",
+        "Findings of multiple sclerosis.",
+        # Report words that sound like other report words, and a prefix that negates.
+        "The osseous structures are demineralized.",
+        "The catheter was repositioned and now terminates in the superior vena cava.",
+        "The left lung has reexpanded.",
+        "Status post resected sigmoid colon.",
+    ],
+)
+def test_word_forms_and_report_verbs_are_left_alone(lexicon, sentence: str) -> None:
+    assert correct(sentence, lexicon=lexicon).text == sentence
+
+
+def test_a_prefix_heard_as_a_word_joins_its_stem(lexicon) -> None:
+    assert correct("There is a comminuted inner trochanteric fracture of the left femur.",
+                   lexicon=lexicon).text == (
+        "There is a comminuted intertrochanteric fracture of the left femur.")
+    # A direction word is not a prefix: "medial carpal" stays two words.
+    assert correct("Medial carpal shift.", lexicon=lexicon).text == "Medial carpal shift."
+
+
+def test_a_non_word_with_a_voicing_slip_is_corrected(lexicon) -> None:
+    result = correct("Wall thickening of the sigmoid colon with barricolanic inflammatory "
+                     "stranding.", lexicon=lexicon)
+    assert result.text == ("Wall thickening of the sigmoid colon with pericolonic inflammatory "
+                           "stranding.")
+    from reporting.asr.correction import flips_meaning
+
+    assert flips_meaning(["mineralized"], ["demineralized"])
