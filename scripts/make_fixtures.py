@@ -756,7 +756,8 @@ def fixtures() -> list[Fixture]:
         "Findings are consistent with complicated sigmoid diverticulitis.",
     ], split="heldout6", tags=["ct", "abdomen", "numbers"], length_scale=1.0)
     add("h6_mr_wrist_fast", "MR", [
-        "There is a full thickness tear of the triangular fibrocartilage complex.",
+        ("There is a full thickness tear of the triangular fibrocartilage complex.",
+         "There is a full-thickness tear of the triangular fibrocartilage complex."),
         "The scapholunate ligament is intact.",
         "A small dorsal ganglion cyst is present.",
     ], split="heldout6", tags=["mr", "msk", "fast"], length_scale=0.88)
