@@ -404,10 +404,12 @@ def flips_meaning(window: Sequence[str], target: Sequence[str]) -> bool:
 
 def _negated(word: str, other: str) -> bool:
     """True when `other` is `word` with a negating prefix in front (typical / atypical,
-    mineralized / demineralized, symmetric / asymmetric)."""
+    symmetric / asymmetric; mineralized / demineralized, where the longer one is an English
+    word: "the osseous" heard as "deosseus" is no negation)."""
     for prefix in ("a", "an", "de", "dis", "un"):
         if (other.startswith(prefix) and not word.startswith(prefix) and len(word) >= 5
-                and other[len(prefix):len(prefix) + 4] == word[:4]):
+                and other[len(prefix):len(prefix) + 4] == word[:4]
+                and (prefix in ("a", "an") or english_frequency(other) > 0)):
             return True
     return False
 
@@ -920,6 +922,10 @@ EXTRA_CANDIDATES = 3
 """Sound-alike candidates taken from words only the background LM knows (spelling and sound)."""
 _FUNCTION_CONFUSIONS: dict[str, tuple[str, ...]] = {"and": ("in",), "an": ("in",)}
 """Function words Whisper writes for another one ("edema and the condyle" for "in the")."""
+_LEXICON_CONFUSIONS: dict[str, tuple[str, ...]] = {"sclerotic": ("cirrhotic",)}
+"""Radiology words Whisper writes for another radiology word again and again ("the liver is
+sclerotic" in three liver dictations of three splits): swapped, like any context swap, only
+on the language model's gain. Other radiology words are never swapped for each other."""
 _CLAUSE_VERBS = frozenset({"is", "are", "was", "were", "appears", "appear", "remains", "remain",
                            "has", "have", "demonstrates", "shows", "measures", "measure"})
 """A verb after "and" makes it join two clauses ("no ascites and the bowel is normal")."""
@@ -1130,6 +1136,7 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
     if not (word == "and" and _CLAUSE_VERBS.intersection(words[i + 1:])):
         out.extend((1, alt, LM_FUNCTION_GAIN) for alt in _FUNCTION_CONFUSIONS.get(word, ()))
     out.extend(_inflection_candidates(words, i, index.counts))
+    out.extend((1, alt, LM_MIN_GAIN) for alt in _LEXICON_CONFUSIONS.get(word, ()))
     if (len(word) >= 5 and english_frequency(word) < FUNCTION_ZIPF and word not in known
             and not derived_from(word, known)):
         # Words of the radiology lexicon (and adverbs or nouns made from them: "focally")

@@ -549,6 +549,11 @@ def test_personal_vocabulary_has_the_last_word_over_house_style(lexicon) -> None
         ("Small amount of free fluids in the pelvis.", "Small amount of free fluid in the pelvis."),
         # After a quantifier the noun is plural.
         ("Multiple vertebral body metastasis.", "Multiple vertebral body metastases."),
+        # The one pair of radiology words swapped for each other, on the model's word.
+        ("The liver is sclerotic with moderate splenomegaly.",
+         "The liver is cirrhotic with moderate splenomegaly."),
+        ("There is a sclerotic lesion in the iliac bone.",
+         "There is a sclerotic lesion in the iliac bone."),
     ],
 )
 def test_context_fixes_misheard_word_forms(lexicon, heard: str, expected: str) -> None:
