@@ -1135,6 +1135,8 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
         return out
     if not (word == "and" and _CLAUSE_VERBS.intersection(words[i + 1:])):
         out.extend((1, alt, LM_FUNCTION_GAIN) for alt in _FUNCTION_CONFUSIONS.get(word, ()))
+    if word == "in" and i + 1 < len(words) and words[i + 1] in _CLAUSE_VERBS:
+        out.append((1, "and", LM_FUNCTION_GAIN))  # "anteverted in measures 9 cm": "and"
     out.extend(_inflection_candidates(words, i, index.counts))
     out.extend((1, alt, LM_MIN_GAIN) for alt in _LEXICON_CONFUSIONS.get(word, ()))
     if (len(word) >= 5 and english_frequency(word) < FUNCTION_ZIPF and word not in known

@@ -797,6 +797,32 @@ def _numbers_to_words(tokens: list[_Tok]) -> list[_Tok]:
     return out
 
 
+# Words after "at 3 cm" that make it a place ("at 3 cm below the carina"), not "a 3 cm ...".
+_AT_PLACE_WORDS = frozenset(
+    {"below", "above", "from", "proximal", "distal", "beyond", "past", "into", "there", "the",
+     "to", "of", "in", "on", "inferior", "superior", "anterior", "posterior", "lateral",
+     "medial", "deep", "beneath", "under", "behind", "caudal", "cranial", "and", "or"}
+)
+
+
+def _measured_article(tokens: list[_Tok], context: _Context) -> None:
+    """'At 2.3 cm arterially enhancing observation' -> 'A 2.3 cm ...': a sentence that opens
+    with a measurement is heard with "at" for its article ("a two point three ...")."""
+    at_start = context != "inline"
+    for i, tok in enumerate(tokens):
+        if tok.kind == "nl" or (tok.kind == "mark" and tok.text in _SENTENCE_ENDS):
+            at_start = True
+            continue
+        if (at_start and tok.is_word("at") and i + 3 < len(tokens)
+                and tokens[i + 1].kind == "num" and tokens[i + 1].has_unit
+                and tokens[i + 2].is_word("mm", "cm")
+                and tokens[i + 3].kind == "word" and tokens[i + 3].low not in _AT_PLACE_WORDS):
+            vowel = re.match(r"(8|11|18)(\.|$)|8\d(\.|$)", tokens[i + 1].text) is not None
+            article = "an" if vowel else "a"
+            tok.text = article.capitalize() if tok.text[:1].isupper() else article
+        at_start = False
+
+
 def _canonical_case(tokens: list[_Tok]) -> None:
     for tok in tokens:
         if tok.kind != "word" or tok.fixed_case:
@@ -870,6 +896,7 @@ def to_written(utterance: str, *, preceding: str = "") -> str:
     _digit_context(tokens)
     tokens = _score_suffixes(tokens)
     tokens = _series_commas(tokens)
+    _measured_article(tokens, context)
     tokens = _numbers_to_words(tokens)
     _canonical_case(tokens)
     _capitalise(tokens, context)

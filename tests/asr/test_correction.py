@@ -547,6 +547,9 @@ def test_personal_vocabulary_has_the_last_word_over_house_style(lexicon) -> None
          "There is thickening and increased signal of the common extensor tendon."),
         ("The lungs are cleared.", "The lungs are clear."),
         ("Small amount of free fluids in the pelvis.", "Small amount of free fluid in the pelvis."),
+        # "in" before a verb joins two clauses: it was "and".
+        ("The uterus is anteverted in measures 9 x 4 cm.",
+         "The uterus is anteverted and measures 9 x 4 cm."),
         # After a quantifier the noun is plural.
         ("Multiple vertebral body metastasis.", "Multiple vertebral body metastases."),
         # The one pair of radiology words swapped for each other, on the model's word.

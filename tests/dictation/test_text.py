@@ -152,6 +152,15 @@ from reporting.dictation.text import PARAGRAPH_BREAK, join, to_written
         ("  clear   lungs  ", "Clear lungs"),
         ("", ""),
         ("Period.", ""),
+        # a sentence that opens with a measurement: "a two point three ..." heard as "at"
+        ("At 2.3 cm arterially enhancing observation.",
+         "A 2.3 cm arterially enhancing observation."),
+        ("at eight millimeter nodule in the right lobe", "An 8 mm nodule in the right lobe"),
+        ("No change. At 1.5 cm nodule.", "No change. A 1.5 cm nodule."),
+        ("At 3 cm below the carina.", "At 3 cm below the carina."),
+        ("At 5 cm, the tube bends.", "At 5 cm, the tube bends."),
+        ("At 6 months the lesion is stable.", "At 6 months the lesion is stable."),
+        ("The tip is at 3 cm above the carina.", "The tip is at 3 cm above the carina."),
     ],
 )
 def test_to_written_at_start_of_field(spoken: str, written: str) -> None:
