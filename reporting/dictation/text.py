@@ -805,22 +805,48 @@ _AT_PLACE_WORDS = frozenset(
 )
 
 
-def _measured_article(tokens: list[_Tok], context: _Context) -> None:
+_CLAUSE_WORDS = frozenset(
+    {"is", "are", "was", "were", "there", "measures", "measure", "shows", "show",
+     "demonstrates", "has", "have", "appears", "remains", "it"}
+)
+
+
+def _measured_article(tokens: list[_Tok], context: _Context) -> list[_Tok]:
     """'At 2.3 cm arterially enhancing observation' -> 'A 2.3 cm ...': a sentence that opens
-    with a measurement is heard with "at" for its article ("a two point three ...")."""
+    with a measurement is heard with "at" for its article ("a two point three ..."). A comma
+    the recogniser put after the unit goes too when no clause follows ("At 2.3 cm,
+    arterially enhancing observation"); "At 5 cm, the tube ..." is a place and stays."""
+    out = list(tokens)
     at_start = context != "inline"
-    for i, tok in enumerate(tokens):
+    for i, tok in enumerate(out):
         if tok.kind == "nl" or (tok.kind == "mark" and tok.text in _SENTENCE_ENDS):
             at_start = True
             continue
-        if (at_start and tok.is_word("at") and i + 3 < len(tokens)
-                and tokens[i + 1].kind == "num" and tokens[i + 1].has_unit
-                and tokens[i + 2].is_word("mm", "cm")
-                and tokens[i + 3].kind == "word" and tokens[i + 3].low not in _AT_PLACE_WORDS):
-            vowel = re.match(r"(8|11|18)(\.|$)|8\d(\.|$)", tokens[i + 1].text) is not None
-            article = "an" if vowel else "a"
-            tok.text = article.capitalize() if tok.text[:1].isupper() else article
+        if (at_start and tok.is_word("at") and i + 3 < len(out)
+                and out[i + 1].kind == "num" and out[i + 1].has_unit
+                and out[i + 2].is_word("mm", "cm")):
+            comma = out[i + 3].kind == "mark" and out[i + 3].text == ","
+            head = i + 4 if comma else i + 3
+            if (head < len(out) and out[head].kind == "word"
+                    and out[head].low not in _AT_PLACE_WORDS
+                    and not (comma and _clause_follows(out, head))):
+                vowel = re.match(r"(8|11|18)(\.|$)|8\d(\.|$)", out[i + 1].text) is not None
+                article = "an" if vowel else "a"
+                tok.text = article.capitalize() if tok.text[:1].isupper() else article
+                if comma:
+                    del out[i + 3]
         at_start = False
+    return out
+
+
+def _clause_follows(tokens: list[_Tok], start: int) -> bool:
+    """True when the sentence from `start` on has a verb or "there" of its own."""
+    for tok in tokens[start:]:
+        if tok.kind == "nl" or (tok.kind == "mark" and tok.text in _SENTENCE_ENDS):
+            return False
+        if tok.kind == "word" and tok.low in _CLAUSE_WORDS:
+            return True
+    return False
 
 
 def _canonical_case(tokens: list[_Tok]) -> None:
@@ -896,7 +922,7 @@ def to_written(utterance: str, *, preceding: str = "") -> str:
     _digit_context(tokens)
     tokens = _score_suffixes(tokens)
     tokens = _series_commas(tokens)
-    _measured_article(tokens, context)
+    tokens = _measured_article(tokens, context)
     tokens = _numbers_to_words(tokens)
     _canonical_case(tokens)
     _capitalise(tokens, context)
