@@ -816,27 +816,27 @@ def _measured_article(tokens: list[_Tok], context: _Context) -> list[_Tok]:
     with a measurement is heard with "at" for its article ("a two point three ..."). A comma
     the recogniser put after the unit goes too when no clause follows ("At 2.3 cm,
     arterially enhancing observation"); "At 5 cm, the tube ..." is a place and stays."""
-    out = list(tokens)
+    dropped: set[int] = set()
     at_start = context != "inline"
-    for i, tok in enumerate(out):
+    for i, tok in enumerate(tokens):
         if tok.kind == "nl" or (tok.kind == "mark" and tok.text in _SENTENCE_ENDS):
             at_start = True
             continue
-        if (at_start and tok.is_word("at") and i + 3 < len(out)
-                and out[i + 1].kind == "num" and out[i + 1].has_unit
-                and out[i + 2].is_word("mm", "cm")):
-            comma = out[i + 3].kind == "mark" and out[i + 3].text == ","
+        if (at_start and tok.is_word("at") and i + 3 < len(tokens)
+                and tokens[i + 1].kind == "num" and tokens[i + 1].has_unit
+                and tokens[i + 2].is_word("mm", "cm")):
+            comma = tokens[i + 3].kind == "mark" and tokens[i + 3].text == ","
             head = i + 4 if comma else i + 3
-            if (head < len(out) and out[head].kind == "word"
-                    and out[head].low not in _AT_PLACE_WORDS
-                    and not (comma and _clause_follows(out, head))):
-                vowel = re.match(r"(8|11|18)(\.|$)|8\d(\.|$)", out[i + 1].text) is not None
+            if (head < len(tokens) and tokens[head].kind == "word"
+                    and tokens[head].low not in _AT_PLACE_WORDS
+                    and not (comma and _clause_follows(tokens, head))):
+                vowel = re.match(r"(8|11|18)(\.|$)|8\d(\.|$)", tokens[i + 1].text) is not None
                 article = "an" if vowel else "a"
                 tok.text = article.capitalize() if tok.text[:1].isupper() else article
                 if comma:
-                    del out[i + 3]
+                    dropped.add(i + 3)
         at_start = False
-    return out
+    return [tok for i, tok in enumerate(tokens) if i not in dropped]
 
 
 def _clause_follows(tokens: list[_Tok], start: int) -> bool:
