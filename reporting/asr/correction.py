@@ -29,6 +29,7 @@ import jellyfish
 from rapidfuzz import fuzz, process
 
 from reporting.asr.vocabulary import Lexicon, Term, load_lexicon
+from reporting.dictation.text import SPOKEN_MARK_WORDS
 
 if TYPE_CHECKING:
     from reporting.asr.language_model import RadiologyLM
@@ -904,6 +905,10 @@ LM_INFLECTION_GAIN = 3.0
 LM_PLURAL_GAIN = 0.2
 """Gain the plural needs after a quantifier: grammar says plural, the model only picks the
 noun ("multiple vertebral body metastasis" -> metastases, not bodies)."""
+LM_MERGE_LOOSE_SIMILARITY = 0.7
+"""Similarity two heard words need with one radiology word they may merge into ..."""
+LM_MERGE_LOOSE_GAIN = 6.0
+"""... on this gain, when their sounds are not close enough for LM_MIN_GAIN."""
 LM_MIN_SIMILARITY = 0.8
 """Spelling/sound similarity a replacement must have with the heard word(s)."""
 LM_LOOSE_SIMILARITY = 0.6
@@ -1162,15 +1167,37 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
         key = word + nxt
         # Two heard words that sound like one term ("of sites" -> ascites); a trailing
         # function word ("contains a") is never absorbed.
-        if (nxt.isalpha() and nxt not in PROTECTED and len(key) >= 7 and nxt not in known
-                and english_frequency(nxt) < FUNCTION_ZIPF):
+        if (nxt.isalpha() and nxt not in PROTECTED and len(key) >= 7
+                and english_frequency(nxt) < FUNCTION_ZIPF
+                and not SPOKEN_MARK_WORDS.intersection((word, nxt))):
             for alt in _sound_alikes(key, index):
-                if (len(alt) >= max(7, len(key) - 1) and alt not in (word, nxt)
-                        and not flips_meaning([word, nxt], [alt])
-                        and _similarity(key, alt) >= LM_MIN_SIMILARITY
+                if (len(alt) < max(7, len(key) - 1) or alt in (word, nxt)
+                        or flips_meaning([word, nxt], [alt])):
+                    continue
+                sim = _similarity(key, alt)
+                if (nxt not in known and sim >= LM_MIN_SIMILARITY
                         and fuzz.ratio(_sound(key), _sound(alt)) >= 85):
                     out.append((2, alt, LM_MIN_GAIN))
+                elif (alt in known and sim >= LM_MERGE_LOOSE_SIMILARITY
+                        and english_frequency(word) >= FUNCTION_ZIPF
+                        and _begin_alike(key, alt) and (nxt not in known or alt.endswith(nxt))
+                        and (english_frequency(nxt) >= REAL_WORD_ZIPF
+                             or fuzz.ratio(_sound(key), _sound(alt)) >= 70)):
+                    # A function word heard for the first syllable: "a faceman" ->
+                    # effacement, "of sites" -> ascites, "its lateral" -> ipsilateral. The
+                    # sounds are too far apart to trust alone; the model must find the
+                    # radiology word a million times likelier, and a non-word after the
+                    # function word (whose unknown spelling inflates any gain) must still
+                    # sound like it ("a rosical" is not acromial).
+                    out.append((2, alt, LM_MERGE_LOOSE_GAIN))
     return out
+
+
+def _begin_alike(a: str, b: str) -> bool:
+    """True when a and b begin with the same consonant, or both with a vowel ("a faceman" /
+    effacement, "of sites" / ascites)."""
+    vowels = "aeiou"
+    return a[:1] == b[:1] or (a[:1] in vowels and b[:1] in vowels)
 
 
 PHRASE_MIN_SOUND = 85

@@ -72,6 +72,8 @@ _PUNCTUATION_WORDS: dict[tuple[str, ...], _Punct] = {
     ("new", "paragraph"): _Punct("nl", PARAGRAPH_BREAK),
     ("next", "paragraph"): _Punct("nl", PARAGRAPH_BREAK),
 }
+SPOKEN_MARK_WORDS = frozenset(key[0] for key in _PUNCTUATION_WORDS if len(key) == 1)
+"""One-word punctuation commands ("comma", "period"): never part of a misheard word."""
 
 # "a period of", "the washout period": the word, not the mark.
 _PERIOD_WORD_BEFORE = frozenset(

@@ -600,3 +600,27 @@ def test_a_non_word_with_a_voicing_slip_is_corrected(lexicon) -> None:
     from reporting.asr.correction import flips_meaning
 
     assert flips_meaning(["mineralized"], ["demineralized"])
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        ("There are enlarged its lateral hilar lymph nodes.",
+         "There are enlarged ipsilateral hilar lymph nodes."),
+        ("Cirrhotic liver with splenomegaly and small volume of sites.",
+         "Cirrhotic liver with splenomegaly and small volume ascites."),
+        ("Diffuse a faceman of the cerebral sulci.", "Diffuse effacement of the cerebral sulci."),
+        # Far likelier, but not a radiology word, or not beginning like the heard words.
+        ("There is enter will improvement.", "There is enter will improvement."),
+        ("Sore throat.", "Sore throat."),
+        ("The cardi axle wet is mildly enlarged.", "The cardiac axle wet is mildly enlarged."),
+        ("A calculus at the right here at a rosical junction.",
+         "A calculus at the right here at a rosical junction."),
+        # A dictated punctuation word is never part of a word.
+        ("An epidural mass at T8 comma causing severe spinal canal stenosis period",
+         "An epidural mass at T8 comma causing severe spinal canal stenosis period"),
+    ],
+)
+def test_two_heard_words_merge_into_a_radiology_word_on_a_large_gain(lexicon, heard: str,
+                                                                      expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected
