@@ -835,6 +835,102 @@ def fixtures() -> list[Fixture]:
     ], split="heldout6", tags=["mr", "abdomen", "numbers", "long"], length_scale=1.0,
         pause=(0.8, 1.2))
 
+    # ---- held-out 7: written at the start of session 12, before any recognition change
+    # of that session and without looking at the lexicon ----
+    add("h7_ct_brain_hemorrhage", "CT", [
+        ("There is an acute intraparenchymal hemorrhage in the left basal ganglia measuring "
+         "three point four centimeters.",
+         "There is an acute intraparenchymal hemorrhage in the left basal ganglia measuring "
+         "3.4 cm."),
+        "There is intraventricular extension with mild hydrocephalus.",
+        ("Surrounding vasogenic edema causes four millimeters of rightward midline shift.",
+         "Surrounding vasogenic edema causes 4 mm of rightward midline shift."),
+    ], split="heldout7", tags=["ct", "neuro", "numbers"], length_scale=1.0)
+    add("h7_mr_foot_neuroma", "MR", [
+        "There is a dumbbell shaped mass in the third intermetatarsal space.",
+        "It is hypointense on T1 and T2 weighted images.",
+        "Findings are compatible with a Morton neuroma.",
+        "There is a small intermetatarsal bursitis.",
+    ], split="heldout7", tags=["mr", "msk"], length_scale=1.0)
+    add("h7_ct_chest_mac_fast", "CT", [
+        "There is cylindrical bronchiectasis in the right middle lobe and lingula.",
+        "Clustered tree in bud nodules are seen in both lower lobes.",
+        "The pattern suggests nontuberculous mycobacterial infection.",
+    ], split="heldout7", tags=["ct", "chest", "fast"], length_scale=0.88)
+    add("h7_us_neck_sialolith", "US", [
+        ("A five millimeter echogenic stone with shadowing is present in the left "
+         "submandibular duct.",
+         "A 5 mm echogenic stone with shadowing is present in the left submandibular duct."),
+        "The submandibular gland is enlarged and hypervascular, consistent with sialadenitis.",
+        "The cervical lymph nodes have preserved fatty hila.",
+    ], split="heldout7", tags=["us", "head-neck", "numbers"], length_scale=1.0)
+    add("h7_mr_sacroiliac", "MR", [
+        "There is bone marrow edema on both sides of the right sacroiliac joint.",
+        "Small erosions are present along the iliac side of the joint.",
+        "The findings are consistent with active sacroiliitis.",
+        "The left sacroiliac joint is normal.",
+    ], split="heldout7", tags=["mr", "msk"], length_scale=1.0)
+    add("h7_ct_urogram_punct", "CT", [
+        ("There is an enhancing filling defect in the left renal pelvis period",
+         "There is an enhancing filling defect in the left renal pelvis."),
+        ("There is associated hydronephrosis comma without hydroureter period",
+         "There is associated hydronephrosis, without hydroureter."),
+        ("Findings are suspicious for urothelial carcinoma period",
+         "Findings are suspicious for urothelial carcinoma."),
+    ], split="heldout7", tags=["ct", "genitourinary", "spoken-punctuation"],
+        length_scale=1.0)
+    add("h7_xr_shoulder_dislocation", "CR", [
+        "There is an anterior inferior dislocation of the right glenohumeral joint.",
+        "A Hill Sachs impaction deformity of the humeral head is present.",
+        "A small osseous Bankart fragment is seen along the inferior glenoid.",
+    ], split="heldout7", tags=["msk"], length_scale=1.0)
+    add("h7_mr_brain_chiari_slow", "MR", [
+        ("The cerebellar tonsils extend nine millimeters below the foramen magnum.",
+         "The cerebellar tonsils extend 9 mm below the foramen magnum."),
+        "This is consistent with a Chiari one malformation.",
+        "There is an associated cervical syrinx.",
+    ], split="heldout7", tags=["mr", "neuro", "numbers", "slow"], length_scale=1.18)
+    add("h7_us_first_trimester", "US", [
+        "There is a single intrauterine gestational sac containing a yolk sac and an embryo.",
+        ("The crown rump length measures twelve millimeters, corresponding to seven weeks "
+         "three days.",
+         "The crown rump length measures 12 mm, corresponding to 7 weeks 3 days."),
+        ("Fetal cardiac activity is present at one hundred forty eight beats per minute.",
+         "Fetal cardiac activity is present at 148 beats per minute."),
+    ], split="heldout7", tags=["us", "obstetric", "numbers"], length_scale=1.0)
+    add("h7_ct_orbits", "CT", [
+        "There is preseptal and postseptal soft tissue swelling of the left orbit.",
+        "A subperiosteal abscess lies along the medial orbital wall.",
+        "There is mild proptosis and adjacent ethmoid sinusitis.",
+    ], split="heldout7", tags=["ct", "head-neck"], length_scale=1.0)
+    add("h7_mr_pelvis_endometriosis_noisy", "MR", [
+        "There is a T1 hyperintense cyst in the right ovary with T2 shading.",
+        "Findings are compatible with an endometrioma.",
+        "The junctional zone is thickened, suggesting adenomyosis.",
+    ], split="heldout7", tags=["mr", "pelvis", "noise"], snr_db=18.0, length_scale=1.0)
+    add("h7_nm_hida", "NM", [
+        "The liver takes up the radiotracer promptly.",
+        ("The gallbladder is not visualized at four hours despite morphine augmentation.",
+         "The gallbladder is not visualized at 4 hours despite morphine augmentation."),
+        "Findings are consistent with acute cholecystitis.",
+    ], split="heldout7", tags=["nuclear", "numbers"], length_scale=1.0)
+    add("h7_xr_ankle_weber", "CR", [
+        "There is an oblique fracture of the distal fibula at the level of the syndesmosis.",
+        "The medial clear space is widened.",
+        "Findings are compatible with an unstable Weber B injury.",
+    ], split="heldout7", tags=["msk"], length_scale=1.05)
+    add("h7_ct_lung_screening_long", "CT", [
+        ("There is a new nine millimeter solid nodule in the left lower lobe.",
+         "There is a new 9 mm solid nodule in the left lower lobe."),
+        "Moderate centrilobular emphysema is present in the upper lobes.",
+        ("This is categorized as Lung RADS four A.",
+         "This is categorized as Lung-RADS 4A."),
+        ("A three month follow up low dose CT is recommended.",
+         "A 3 month follow-up low-dose CT is recommended."),
+        "Coronary artery calcifications are noted.",
+    ], split="heldout7", tags=["ct", "chest", "numbers", "long"], length_scale=1.0,
+        pause=(0.8, 1.2))
+
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
                        lead_silence=32.0, trail_silence=0.0))
