@@ -431,7 +431,7 @@ def _merge_candidate(window: list[str], term: Term, key: str, target: str,
                                          or word_form_of(window[-1], term.words[-1])):
         return None  # "the cerebral convexities" is the plural, not a merge
     changed = [w for w in window if w not in term.words]
-    if not changed or any(w in NEGATIONS or (w in index.lexicon_words
+    if not changed or any(w in NEGATIONS or w in SIDE_WORDS or (w in index.lexicon_words
                                               and english_frequency(w) < FUNCTION_ZIPF
                                               and not (len(w) >= 5 and target.endswith(w))
                                               and not _prefix_piece(w, window, target))
@@ -915,10 +915,11 @@ LM_LOOSE_SIMILARITY = 0.6
 """A less similar word (same first sound) may replace a heard real word on a larger gain."""
 LM_LOOSE_GAIN = 5.0
 """log10 gain needed for a replacement between LM_LOOSE_SIMILARITY and LM_MIN_SIMILARITY."""
-PROTECTED = NEGATIONS | frozenset({"left", "right", "bilateral", "bilaterally", "unilateral",
-                                   "new", "old", "increased", "decreased", "mild", "moderate",
-                                   "severe", "large", "small", "acute", "chronic", "normal",
-                                   "abnormal", "positive", "benign", "malignant", "stable"})
+SIDE_WORDS = frozenset({"left", "right", "bilateral", "bilaterally", "unilateral"})
+"""Laterality: never merged into another word ("the right lobe" is not "thyroid lobe")."""
+PROTECTED = NEGATIONS | SIDE_WORDS | frozenset({
+    "new", "old", "increased", "decreased", "mild", "moderate", "severe", "large", "small",
+    "acute", "chronic", "normal", "abnormal", "positive", "benign", "malignant", "stable"})
 """Words whose change alters a finding: never replaced, never produced by context correction."""
 _PROTECTED_FORMS = frozenset({"increased", "decreased"})
 """Protected words context correction may still write for another form of themselves
@@ -1138,8 +1139,11 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
     out: list[tuple[int, str, float]] = []
     if word in PROTECTED or not word.isalpha():
         return out
-    if not (word == "and" and _CLAUSE_VERBS.intersection(words[i + 1:])):
-        out.extend((1, alt, LM_FUNCTION_GAIN) for alt in _FUNCTION_CONFUSIONS.get(word, ()))
+    # "and" before a verb may join two clauses ("no ascites and the bowel is normal"): then
+    # only a large gain swaps it ("tree and bud nodules are seen" -> tree-in-bud).
+    clause = word == "and" and bool(_CLAUSE_VERBS.intersection(words[i + 1:]))
+    out.extend((1, alt, LM_LOOSE_GAIN if clause else LM_FUNCTION_GAIN)
+               for alt in _FUNCTION_CONFUSIONS.get(word, ()))
     if word == "in" and i + 1 < len(words) and words[i + 1] in _CLAUSE_VERBS:
         out.append((1, "and", LM_FUNCTION_GAIN))  # "anteverted in measures 9 cm": "and"
     out.extend(_inflection_candidates(words, i, index.counts))
@@ -1170,14 +1174,21 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
         if (nxt.isalpha() and nxt not in PROTECTED and len(key) >= 7
                 and english_frequency(nxt) < FUNCTION_ZIPF
                 and not SPOKEN_MARK_WORDS.intersection((word, nxt))):
+            # A non-word second piece may come with a syllable too many ("vessel genic" ->
+            # vasogenic); two real words must spell out the whole term.
+            slack = 2 if english_frequency(nxt) < REAL_WORD_ZIPF else 1
             for alt in _sound_alikes(key, index):
-                if (len(alt) < max(7, len(key) - 1) or alt in (word, nxt)
+                if (len(alt) < max(7, len(key) - slack) or alt in (word, nxt)
                         or flips_meaning([word, nxt], [alt])):
                     continue
                 sim = _similarity(key, alt)
                 if (nxt not in known and sim >= LM_MIN_SIMILARITY
                         and fuzz.ratio(_sound(key), _sound(alt)) >= 85):
-                    out.append((2, alt, LM_MIN_GAIN))
+                    # Two real words ("there is perceptible") are a sentence already: only a
+                    # merge the model finds a million times likelier replaces them.
+                    real = min(english_frequency(word), english_frequency(nxt))
+                    out.append((2, alt, LM_MERGE_LOOSE_GAIN if real >= COMMON_ZIPF
+                                else LM_MIN_GAIN))
                 elif (alt in known and sim >= LM_MERGE_LOOSE_SIMILARITY
                         and english_frequency(word) >= FUNCTION_ZIPF
                         and _begin_alike(key, alt) and (nxt not in known or alt.endswith(nxt))
@@ -1345,7 +1356,9 @@ def _context_sweep(text: str, lm: RadiologyLM, lexicon: Lexicon,
             best: tuple[float, int, str] | None = None
             for size, alt, need in [*_lm_candidates(words, i, index, known),
                                     *_phrase_candidates(words, i, lexicon_index)]:
-                if size > 1 and not _spaced_only(part, matches[i:i + size]):
+                if size > 1 and not _spaced_only(part, matches[i:i + size]) and not (
+                        size == 2 and _broken_at_comma(part, matches[i], matches[i + 1],
+                                                       known)):
                     continue  # words are never merged across a comma, quote or bracket
                 trial = [*words[:i], alt, *words[i + size:]]
                 gain = lm.sentence_logprob(_flat(trial)) - base
@@ -1382,6 +1395,15 @@ def _spaced_only(text: str, matches: Sequence[re.Match[str] | _MergedMatch]) -> 
     """True when only spaces or hyphens separate the matched words in `text`."""
     return all(_JOINERS.match(text[a.end():b.start()] or " ")
                for a, b in itertools.pairwise(matches))
+
+
+def _broken_at_comma(text: str, a: re.Match[str] | _MergedMatch, b: re.Match[str] | _MergedMatch,
+                     known: frozenset[str]) -> bool:
+    """True when a comma Whisper wrote splits one word: "vessel, genic edema" (vasogenic),
+    the piece after it being no word at all."""
+    piece = text[b.start():b.end()].lower()
+    return (text[a.end():b.start()] == ", " and piece.isalpha() and piece not in known
+            and english_frequency(piece) < REAL_WORD_ZIPF)
 
 
 def _flat(words: list[str]) -> list[str]:

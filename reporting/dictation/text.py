@@ -275,7 +275,23 @@ class _Tok:
         return self.kind == "word" and (not options or self.low in options)
 
 
+_AGE_UNITS_HYPHENATED_RE = re.compile(
+    r"\b((?:[a-z]+-)*[a-z]+)-(years?|months?|weeks?|days?)(-old)?\b", re.IGNORECASE)
+_ATTRIBUTIVE_AFTER_AGE = frozenset({"follow", "follow-up", "followup", "interval", "history",
+                                    "period", "course"})
+"""Words after "3 month" that make it an attribute, written "3-month follow-up"."""
+
+
+def _spaced_number_unit(match: re.Match[str]) -> str:
+    """Whisper's "three-month" / "forty-five-year" as words the number rules read."""
+    pieces = match.group(1).split("-")
+    if not all(p.lower() in _NUMBER_WORDS for p in pieces):
+        return match.group(0)
+    return " ".join(pieces) + " " + match.group(2) + (" old" if match.group(3) else "")
+
+
 def _prenormalise(text: str) -> str:
+    text = _AGE_UNITS_HYPHENATED_RE.sub(_spaced_number_unit, text)
     text = text.replace("\u00d7", " x ").replace("\u2019", "'").replace("\u2018", "'")
     text = text.replace("\u2013", "-").replace("\u2014", " - ").replace("\r\n", "\n")
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
@@ -676,6 +692,10 @@ def _units(tokens: list[_Tok]) -> list[_Tok]:
             out.append(_Tok("word", f"-{spoken.lower()}-old", glue_before=True,
                             fixed_case=True))
             end += 1
+        elif written is None and spoken.lower() in _AGE_UNITS and end < len(tokens) and (
+            tokens[end].kind == "word" and tokens[end].low in _ATTRIBUTIVE_AFTER_AGE
+        ):
+            out.append(_Tok("word", f"-{spoken.lower()}", glue_before=True, fixed_case=True))
         elif written == "%":
             out.append(_Tok("mark", "%"))
         else:

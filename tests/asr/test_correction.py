@@ -619,8 +619,38 @@ def test_a_non_word_with_a_voicing_slip_is_corrected(lexicon) -> None:
         # A dictated punctuation word is never part of a word.
         ("An epidural mass at T8 comma causing severe spinal canal stenosis period",
          "An epidural mass at T8 comma causing severe spinal canal stenosis period"),
+        # Two real words are a sentence already: a small gain does not merge them.
+        ("There is perceptible soft tissue swelling.",
+         "There is perceptible soft tissue swelling."),
+        # A non-word second piece may carry a syllable too many, and Whisper's comma
+        # inside the broken word goes with it.
+        ("Surrounding vessel genic edema.", "Surrounding vasogenic edema."),
+        ("Surrounding vessel, genic edema, causes 4 mm of midline shift.",
+         "Surrounding vasogenic edema, causes 4 mm of midline shift."),
+        ("There is a mass, extending to the left.", "There is a mass, extending to the left."),
     ],
 )
 def test_two_heard_words_merge_into_a_radiology_word_on_a_large_gain(lexicon, heard: str,
                                                                       expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected
+
+
+def test_laterality_is_never_merged_into_a_term(lexicon) -> None:
+    sentence = "There is a small hypoechoic lesion in the right lobe of the liver."
+    assert correct(sentence, lexicon=lexicon).text == sentence  # not "thyroid lobe"
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        # "and" for "in" inside a term, with the clause's verb further on: a large gain swaps it
+        ("Clustered tree and bud nodules are seen in both lower lobes.",
+         "Clustered tree in bud nodules are seen in both lower lobes."),
+        # "and" joining two clauses stays
+        ("No ascites and the bowel is normal.", "No ascites and the bowel is normal."),
+        ("There is fluid and the gallbladder wall is thickened.",
+         "There is fluid and the gallbladder wall is thickened."),
+    ],
+)
+def test_and_for_in_before_a_verb_needs_a_large_gain(lexicon, heard: str, expected: str) -> None:
     assert correct(heard, lexicon=lexicon).text == expected

@@ -31,6 +31,13 @@ from reporting.dictation.text import PARAGRAPH_BREAK, join, to_written
         ("velocity of one hundred twenty centimeters per second", "Velocity of 120 cm/s"),
         ("dose length product of fifteen milligray", "Dose length product of 15 mGy"),
         ("forty five year old male", "45-year-old male"),
+        # Whisper's hyphenated number words; an age unit before "follow-up" is an attribute
+        ("a forty-five-year-old man", "A 45-year-old man"),
+        ("a three-month follow-up CT", "A 3-month follow-up CT"),
+        ("six month follow up", "6-month follow up"),
+        ("for one week prior", "For 1 week prior"),
+        ("at three months", "At 3 months"),
+        ("a two-vessel cord", "A two-vessel cord"),
         ("two weeks ago", "2 weeks ago"),
         ("at the three o'clock position", "At the 3 o'clock position"),
         ("an eight French catheter", "An 8 French catheter"),
