@@ -437,6 +437,10 @@ def _merge_candidate(window: list[str], term: Term, key: str, target: str,
                                               and not _prefix_piece(w, window, target))
                           for w in changed):
         return None  # a radiology word may only merge as the stem ("pair splenic")
+    others = [w for w in changed if w not in _CLAUSE_VERBS]
+    if len(others) < len(changed) and all(
+            w in index.words or english_frequency(w) >= REAL_WORD_ZIPF for w in others):
+        return None  # a verb before real words is the sentence's: "are sclerotic" stays
     sim = _similarity(key, target)
     sound = fuzz.ratio(_sound(key), _sound(target))
     all_common = all(english_frequency(w) >= 3.0 for w in changed)
@@ -1060,6 +1064,8 @@ def _inflection_candidates(words: list[str], i: int,
     metastasis" -> metastases)."""
     word = words[i]
     nxt = words[i + 1] if i + 1 < len(words) else ""
+    if _after_auxiliary(words, i):
+        return []  # "does not enlarge", "to abut": the base form is the grammatical one
     heard = counts.get(word, 0)
     quantified = _after_quantifier(words, i)
     out: list[tuple[int, str, float]] = []
@@ -1074,6 +1080,18 @@ def _inflection_candidates(words: list[str], i: int,
               or heard * FORM_RATIO <= counts[alt]):
             out.append((1, alt, LM_INFLECTION_GAIN))
     return out
+
+
+_AUXILIARIES = frozenset({"to", "does", "do", "did", "can", "could", "may", "might", "will",
+                          "would", "should", "must"})
+
+
+def _after_auxiliary(words: list[str], i: int) -> bool:
+    """True when words[i] follows an auxiliary or "to" (with a "not" between or none)."""
+    before = words[max(0, i - 2):i]
+    if before[-1:] == ["not"]:
+        before = before[:-1]
+    return bool(before) and before[-1] in _AUXILIARIES
 
 
 _QUANTIFIERS = frozenset({"multiple", "numerous", "several", "innumerable", "few", "many",
@@ -1174,9 +1192,10 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
         if (nxt.isalpha() and nxt not in PROTECTED and len(key) >= 7
                 and english_frequency(nxt) < FUNCTION_ZIPF
                 and not SPOKEN_MARK_WORDS.intersection((word, nxt))):
-            # A non-word second piece may come with a syllable too many ("vessel genic" ->
-            # vasogenic); two real words must spell out the whole term.
-            slack = 2 if english_frequency(nxt) < REAL_WORD_ZIPF else 1
+            # A content word and a non-word may come with a syllable too many ("vessel genic"
+            # -> vasogenic); two real words, or a function word, must spell out the term.
+            slack = 2 if (english_frequency(nxt) < REAL_WORD_ZIPF
+                          and english_frequency(word) < FUNCTION_ZIPF) else 1
             for alt in _sound_alikes(key, index):
                 if (len(alt) < max(7, len(key) - slack) or alt in (word, nxt)
                         or flips_meaning([word, nxt], [alt])):
@@ -1187,9 +1206,12 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
                     # Two real words ("there is perceptible") are a sentence already: only a
                     # merge the model finds a million times likelier replaces them.
                     real = min(english_frequency(word), english_frequency(nxt))
-                    out.append((2, alt, LM_MERGE_LOOSE_GAIN if real >= COMMON_ZIPF
-                                else LM_MIN_GAIN))
+                    if real < COMMON_ZIPF:
+                        out.append((2, alt, LM_MIN_GAIN))
+                    elif word not in _CLAUSE_VERBS:
+                        out.append((2, alt, LM_MERGE_LOOSE_GAIN))
                 elif (alt in known and sim >= LM_MERGE_LOOSE_SIMILARITY
+                        and word not in _CLAUSE_VERBS  # "are sclerotic" is no atherosclerotic
                         and english_frequency(word) >= FUNCTION_ZIPF
                         and _begin_alike(key, alt) and (nxt not in known or alt.endswith(nxt))
                         and (english_frequency(nxt) >= REAL_WORD_ZIPF

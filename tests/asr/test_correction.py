@@ -654,3 +654,28 @@ def test_laterality_is_never_merged_into_a_term(lexicon) -> None:
 )
 def test_and_for_in_before_a_verb_needs_a_large_gain(lexicon, heard: str, expected: str) -> None:
     assert correct(heard, lexicon=lexicon).text == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # a verb before real words is the sentence's own
+        "The margins are sclerotic.",
+        "There is compressibility of the vein.",
+        # anatomy and findings once rewritten into other terms
+        "There is edema in the postcentral gyrus.",
+        "The vas deferens is normal.",
+        "There is a blastic lesion in the L2 vertebral body.",
+        "There is fat in the right cardiophrenic angle.",
+        "The fracture fragments are in near anatomic apposition.",
+        "There is thickening of the interlobular septa.",
+        "There is whirl sign of the mesentery.",
+    ],
+)
+def test_correct_anatomy_and_verbs_are_left_alone(lexicon, sentence: str) -> None:
+    assert correct(sentence, lexicon=lexicon).text == sentence
+
+
+def test_a_verb_heard_for_a_first_syllable_still_merges_with_a_non_word(lexicon) -> None:
+    assert correct("Chronic small vessel is chemic changes.", lexicon=lexicon).text == (
+        "Chronic small vessel ischemic changes.")
