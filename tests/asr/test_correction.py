@@ -679,3 +679,22 @@ def test_correct_anatomy_and_verbs_are_left_alone(lexicon, sentence: str) -> Non
 def test_a_verb_heard_for_a_first_syllable_still_merges_with_a_non_word(lexicon) -> None:
     assert correct("Chronic small vessel is chemic changes.", lexicon=lexicon).text == (
         "Chronic small vessel ischemic changes.")
+
+
+def test_the_probe_script_lists_terms_the_corrector_would_rewrite(tmp_path) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "probe_corrections.py"
+    terms = tmp_path / "terms.txt"
+    terms.write_text("# anatomy\npostcentral gyrus | vas deferens\npleural effusion\n")
+    clean = subprocess.run([sys.executable, str(script), str(terms)], capture_output=True,
+                           text=True, timeout=300)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "3 terms, 0 rewritten" in clean.stderr
+    terms.write_text("plural effusion\n")  # a mishearing: the corrector does rewrite it
+    found = subprocess.run([sys.executable, str(script), str(terms)], capture_output=True,
+                           text=True, timeout=300)
+    assert found.returncode == 1
+    assert found.stdout.startswith("plural effusion\t") and "pleural effusion" in found.stdout
