@@ -74,7 +74,7 @@ TRAILING_SILENCE_S = 1.0  # lets the last utterance end on a VAD pause, not on `
 SLOT_MODALITIES = ("CR", "CT", "MR", "CT", "CR", "MR", "CT", "CR")
 EXPERIMENT_KEYS = ("final_beam", "partial_beam", "decode_threads", "cpu_threads",
                    "partial_interval_s", "endpoint_ms", "min_window_s", "window_step_s",
-                   "partial_model")
+                   "partial_model", "speculative_ms")
 
 
 # -- server side: passive observer + experiment overrides, then the real `serve` ----------
@@ -109,7 +109,7 @@ def _serve_child(port: int, stats_path: Path, experiment: dict[str, Any]) -> Non
     rec_init = streaming.StreamingRecognizer.__init__
 
     def observed_rec_init(self: Any, *args: Any, **kwargs: Any) -> None:
-        for key in ("partial_interval_s", "endpoint_ms"):
+        for key in ("partial_interval_s", "endpoint_ms", "speculative_ms"):
             if key in experiment:
                 kwargs[key] = type(rec_init.__kwdefaults__[key])(experiment[key])
         if not loops:

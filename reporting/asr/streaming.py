@@ -11,9 +11,11 @@
   word is decoded twice; speech edges are padded by `pad_ms` so none is cut.
 
 Silence and noise never reach the model: only audio that the Silero VAD marks
-as speech (plus padding) is decoded. When speech stops, the exact audio of the
-coming final is decoded speculatively with the final's settings; if the pause
-then lasts, that result becomes the final at once (lower end-of-speech latency).
+as speech (plus padding) is decoded. When speech stops (`speculative_ms` into the
+pause), the coming final is decoded speculatively with the final's settings, the part
+of its trailing pad not heard yet filled with the room's own silence; if the pause then
+lasts to `endpoint_ms`, that result becomes the final at once (lower end-of-speech
+latency), while the final keeps the audio really heard.
 
 Use from one asyncio task group (all methods on the event loop thread)::
 
@@ -116,6 +118,7 @@ class StreamingRecognizer:
         hotwords: Callable[[], str | None] | str | None = None,
         endpoint_ms: int = 450,
         pad_ms: int = 200,
+        speculative_ms: int = 50,
         partial_interval_s: float = 0.4,
         partials: bool = True,
         max_utterance_s: float = 18.0,
@@ -130,12 +133,17 @@ class StreamingRecognizer:
             raise ValueError("endpoint_ms must be between 100 and 5000")
         if not 4.0 <= max_utterance_s <= 28.0:
             raise ValueError("max_utterance_s must be between 4 and 28 seconds")
+        if not 0 <= speculative_ms <= pad_ms:
+            raise ValueError("speculative_ms must be between 0 and pad_ms")
         self.manager = manager
         self.session_id = session_id
         self._prompt = prompt
         self._hotwords = hotwords
         self.endpoint = int(endpoint_ms * SAMPLE_RATE / 1000)
         self.pad = int(pad_ms * SAMPLE_RATE / 1000)
+        self.speculative_after = int(speculative_ms * SAMPLE_RATE / 1000)
+        """Silence after which the coming final is decoded speculatively; the part of the
+        trailing pad not heard yet is decoded as the room's silence (`_with_room_tone`)."""
         self.partial_interval = int(partial_interval_s * SAMPLE_RATE)
         self.partials = partials
         self.max_utterance = int(max_utterance_s * SAMPLE_RATE)
@@ -157,6 +165,8 @@ class StreamingRecognizer:
 
         self._in_speech = False
         self._utt_start: int | None = None  # start of the utterance in progress (padded)
+        self._room_tone = 0
+        """Samples of silence heard before the utterance's speech (its leading pad)."""
         self._speech_samples = 0
         self._last_speech_end = 0
         self._committed = 0  # audio before this is in a final (or was silence)
@@ -259,6 +269,7 @@ class StreamingRecognizer:
         if speech:
             if self._utt_start is None:
                 self._utt_start = max(self._committed, frame_start - self.pad)
+                self._room_tone = frame_start - self._utt_start
                 self._speech_samples = 0
                 self._speculative = None
                 self._last_partial_end = 0
@@ -330,6 +341,7 @@ class StreamingRecognizer:
         # Speech heard after a forced cut stays in a new utterance starting at the cut.
         carried = self._last_speech_end > end
         self._utt_start = end if carried else None
+        self._room_tone = 0  # a cut mid-speech: no silence before the carried speech
         self._speech_samples = max(self._last_speech_end - end, 0) if carried else 0
         self._last_partial_end = 0
         self._wake.set()
@@ -436,7 +448,7 @@ class StreamingRecognizer:
             return None
         start = self._utt_start
         silence = self._frames_done * FRAME - self._last_speech_end
-        if not self._in_speech and silence >= self.pad:
+        if not self._in_speech and silence >= max(self.speculative_after, FRAME):
             end = self._last_speech_end + self.pad
             spec = self._speculative
             if spec is None or (spec.start, spec.end) != (start, end):
@@ -458,9 +470,12 @@ class StreamingRecognizer:
     async def _decode_partial(self, start: int, end: int, speculative: bool) -> None:
         options = self.manager.final_options if speculative else self.manager.partial_options
         self._last_partial_end = end
+        audio = self._slice(start, min(end, self._received))
+        if audio.size < end - start:
+            audio = self._with_room_tone(audio, end - start)
         try:
             result = await self.manager.decode(
-                self._slice(start, end),
+                audio,
                 session_id=self.session_id,
                 kind="partial",
                 prompt=self._current_prompt(),
@@ -480,6 +495,18 @@ class StreamingRecognizer:
         )
         if result.text and still_current and not (self._pending and not speculative):
             self._events.put_nowait(Partial(result.text, start / SAMPLE_RATE, end / SAMPLE_RATE))
+
+    def _with_room_tone(self, audio: np.ndarray, length: int) -> np.ndarray:
+        """`audio` extended to `length` samples for a speculative decode started before the
+        trailing pad has all arrived: the rest is the room's own silence, taken from before
+        the utterance's speech (zeros when there is none), so that the decoder hears the
+        same background it will hear in the final's audio."""
+        missing = length - audio.size
+        tone = audio[: min(self._room_tone, audio.size)]
+        if tone.size == 0:
+            return np.concatenate([audio, np.zeros(missing, np.float32)])
+        fill = np.resize(tone, missing).astype(np.float32)
+        return np.concatenate([audio, fill])
 
     async def _decode_final(self, utt: _Utterance) -> None:
         audio = self._slice(utt.start, utt.end)

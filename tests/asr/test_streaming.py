@@ -153,7 +153,25 @@ async def test_the_speculative_decode_becomes_the_final(
     assert finals[0].latency_s < 1.5
 
 
+async def test_a_speculative_decode_started_before_the_pad_arrived_becomes_the_final(
+    asr_manager: AsrManager, effusion: tuple[np.ndarray, str]
+) -> None:
+    audio, _ = effusion
+    rec = StreamingRecognizer(asr_manager, "stream-early", speculative_ms=64)
+    clip = np.concatenate([audio[: 5 * SR], np.zeros(SR, np.float32)])
+    events = await _stream(rec, clip, pace=1.0)
+    finals = _finals(events)
+    assert finals and finals[0].reused_partial
+    # The final keeps the audio really heard, not the silence the early decode assumed.
+    first = finals[0]
+    start, end = round(first.start * SR), round(first.end * SR)
+    assert np.array_equal(first.audio, clip[start:end])
+    assert "heart" in first.text.lower()
+
+
 def test_invalid_settings_are_refused(asr_manager: AsrManager) -> None:
+    with pytest.raises(ValueError, match="speculative_ms"):
+        StreamingRecognizer(asr_manager, "x", pad_ms=200, speculative_ms=300)
     with pytest.raises(ValueError, match="sample_rate"):
         StreamingRecognizer(asr_manager, "x", sample_rate=48000)
     with pytest.raises(ValueError, match="max_utterance_s"):
