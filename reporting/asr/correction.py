@@ -1212,6 +1212,8 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
                         out.append((2, alt, LM_MERGE_LOOSE_GAIN))
                 elif (alt in known and sim >= LM_MERGE_LOOSE_SIMILARITY
                         and word not in _CLAUSE_VERBS  # "are sclerotic" is no atherosclerotic
+                        # a term the report text uses, not one it names once in passing
+                        and index.counts.get(alt, 0) > RARE_FORM_COUNT
                         and english_frequency(word) >= FUNCTION_ZIPF
                         and _begin_alike(key, alt) and (nxt not in known or alt.endswith(nxt))
                         and (english_frequency(nxt) >= REAL_WORD_ZIPF
@@ -1272,6 +1274,7 @@ def _find_phrases(heard: list[str], index: _Index) -> list[tuple[int, str, float
                                            limit=5, score_cutoff=PHRASE_MIN_SOUND):
             phrase = index.phrase_list[n]
             if (phrase == tuple(window) or not set(phrase) & set(window)
+                    or any(w in _CLAUSE_VERBS and w not in phrase for w in window)
                     or not _word_close(window[0], phrase[0])
                     or not (_word_close(window[-1], phrase[-1])
                             or _sounds_begin_alike(window[-1], phrase[-1]))

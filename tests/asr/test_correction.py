@@ -670,6 +670,9 @@ def test_and_for_in_before_a_verb_needs_a_large_gain(lexicon, heard: str, expect
         "The fracture fragments are in near anatomic apposition.",
         "There is thickening of the interlobular septa.",
         "There is whirl sign of the mesentery.",
+        # a phrase never swallows the clause's verb ("There is bone scan" is no "three phase")
+        "There is bone scan evidence of metastases.",
+        "There is runoff into the peroneal artery.",
     ],
 )
 def test_correct_anatomy_and_verbs_are_left_alone(lexicon, sentence: str) -> None:
