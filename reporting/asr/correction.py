@@ -153,6 +153,8 @@ class _Index:
     phrase_list: list[tuple[str, ...]] = field(default_factory=list)
     """Multi-word lexicon terms of letters only, and their sound keys (`_phrase_candidates`)."""
     phrase_sounds: list[str] = field(default_factory=list)
+    never_written: frozenset[str] = frozenset()
+    """Words of the lexicon's `known` section only: left alone, never a replacement."""
     hyphenated: dict[tuple[str, ...], str] = field(default_factory=dict)
     """Written forms of lexicon phrases that join words with a hyphen ("gray-white
     differentiation"), by their words: heard with spaces, they get the hyphens back (unless
@@ -180,7 +182,7 @@ def _build_index(lexicon: Lexicon) -> _Index:
     keys: list[str] = []
     terms: list[Term] = []
     by_key: dict[str, int] = {}
-    for term in [*lexicon.terms, *dictionary_terms()]:
+    for term in [*lexicon.targets(), *dictionary_terms()]:
         key = _key(term.words)
         if len(key) < 4 or key in by_key:
             continue
@@ -190,16 +192,18 @@ def _build_index(lexicon: Lexicon) -> _Index:
     sounds: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
         sounds.setdefault(_sound(key), []).append(i)
-    phrase_list = sorted({t.words for t in lexicon.terms
+    phrase_list = sorted({t.words for t in lexicon.targets()
                           if len(t.words) >= 2 and all(w.isalpha() for w in t.words)})
     spaced = {t.words for t in lexicon.terms if t.written.lower() == " ".join(t.words)}
     hyphenated = {t.words: t.written for t in lexicon.terms
                   if re.search(r"[A-Za-z]-[A-Za-z]", t.written) and t.words not in spaced
                   and tuple(t.written.lower().replace("-", " ").split()) == t.words
                   and not (len(t.words) == 2 and t.words[1] in _PARTICLES)}
+    targets = {w for t in lexicon.targets() for w in t.words}
+    never_written = frozenset(lexicon.words - targets)
     return _Index(keys, terms, sounds, lexicon.phrases(), _known_medical(lexicon),
                   lexicon.words, phrase_list, [_sound(_key(p)) for p in phrase_list],
-                  hyphenated)
+                  never_written, hyphenated)
 
 
 _PARTICLES = frozenset({"up", "off", "out", "in", "on", "over", "through", "back", "down"})
@@ -1381,6 +1385,8 @@ def _context_sweep(text: str, lm: RadiologyLM, lexicon: Lexicon,
             best: tuple[float, int, str] | None = None
             for size, alt, need in [*_lm_candidates(words, i, index, known),
                                     *_phrase_candidates(words, i, lexicon_index)]:
+                if alt in lexicon_index.never_written:
+                    continue  # a known word, but not one the corrector writes
                 if size > 1 and not _spaced_only(part, matches[i:i + size]) and not (
                         size == 2 and _broken_at_comma(part, matches[i], matches[i + 1],
                                                        known)):

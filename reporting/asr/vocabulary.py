@@ -77,6 +77,11 @@ class Term:
     section: str
 
 
+KNOWN_SECTION = "known"
+"""Lexicon section of words the corrector leaves alone but never writes (report verbs in all
+their forms, rarer spellings such as parahilar): known words, not targets, not model text."""
+
+
 @dataclass
 class Lexicon:
     """Radiology terms indexed for prompts and correction."""
@@ -95,6 +100,10 @@ class Lexicon:
     def phrases(self) -> set[tuple[str, ...]]:
         """Word tuples of every term (for exact phrase checks)."""
         return {t.words for t in self.terms}
+
+    def targets(self) -> list[Term]:
+        """Terms the corrector may write (all but the `known` section)."""
+        return [t for t in self.terms if t.section != KNOWN_SECTION]
 
     def extend(self, written_terms: Iterable[str], section: str = "extra") -> Lexicon:
         """A new lexicon with extra terms appended (duplicates skipped)."""

@@ -701,3 +701,27 @@ def test_the_probe_script_lists_terms_the_corrector_would_rewrite(tmp_path) -> N
                            text=True, timeout=300)
     assert found.returncode == 1
     assert found.stdout.startswith("plural effusion\t") and "pleural effusion" in found.stdout
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        # "parahilar" and the report verbs ("eroding") are in the lexicon's `known` section:
+        # left alone when dictated, never written for something else
+        ("Pairhiller pair bronchial thickening.", "Perihilar peribronchial thickening."),
+        ("There is a single intra-euroing gestational sac.",
+         "There is a single intrauterine gestational sac."),
+        ("The opacity is parahilar.", "The opacity is parahilar."),
+        ("The mass is eroding the cortex.", "The mass is eroding the cortex."),
+    ],
+)
+def test_known_words_are_kept_but_never_written(lexicon, heard: str, expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected
+
+
+def test_the_known_section_is_no_correction_target() -> None:
+    from reporting.asr.vocabulary import Lexicon, parse_terms
+
+    lexicon = Lexicon(parse_terms(["[chest]", "perihilar", "[known]", "parahilar"]))
+    assert [t.written for t in lexicon.targets()] == ["perihilar"]
+    assert "parahilar" in lexicon.words
