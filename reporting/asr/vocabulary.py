@@ -79,7 +79,8 @@ class Term:
 
 KNOWN_SECTION = "known"
 """Lexicon section of words the corrector leaves alone but never writes (report verbs in all
-their forms, rarer spellings such as parahilar): known words, not targets, not model text."""
+their forms, rarer spellings such as parahilar): known words, but neither correction
+targets nor candidates of the context pass."""
 
 
 @dataclass
