@@ -725,3 +725,24 @@ def test_the_known_section_is_no_correction_target() -> None:
     lexicon = Lexicon(parse_terms(["[chest]", "perihilar", "[known]", "parahilar"]))
     assert [t.written for t in lexicon.targets()] == ["perihilar"]
     assert "parahilar" in lexicon.words
+
+
+def test_probe_lists_of_correct_terms_and_verbs_come_back_unchanged() -> None:
+    """~1,200 correct terms and ~120 report verbs, each put into neutral report sentences
+    (scripts/probe_corrections.py): none may be rewritten ("postcentral gyrus" once became
+    "potential gyrus", "blastic lesion" "lytic lesion", "the mass arises" "appears")."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location(
+        "probe_corrections", root / "scripts" / "probe_corrections.py")
+    assert spec is not None and spec.loader is not None
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    fixtures = root / "tests" / "fixtures" / "asr"
+    terms = probe.read_terms(fixtures / "probe_terms.txt")
+    assert len(terms) > 1000
+    assert probe.rewritten(terms) == {}
+    verbs = probe.read_terms(fixtures / "probe_verbs.txt")
+    assert probe.rewritten(verbs, ("The mass {} the adjacent vessel.",)) == {}
