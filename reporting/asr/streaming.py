@@ -17,6 +17,11 @@ of its trailing pad not heard yet filled with the room's own silence; if the pau
 lasts to `endpoint_ms`, that result becomes the final at once (lower end-of-speech
 latency), while the final keeps the audio really heard.
 
+The prompt of each decode is the caller's (`prompt`) plus the text of recent finals as
+Whisper wrote them (`context_chars`; `context`). A caller may judge each reading that can
+become a final (`second_prompt`) and have it decoded once more with another prompt,
+inside the same speculative window.
+
 Use from one asyncio task group (all methods on the event loop thread)::
 
     rec = StreamingRecognizer(manager, session_id, prompt=lambda: field_context)
@@ -42,7 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from reporting.asr.decoder import DecodeOptions, Transcript
-from reporting.asr.manager import AsrManager
+from reporting.asr.manager import AsrManager, DecodeKind
 from reporting.asr.vad import FRAME, FrameVad
 
 log = logging.getLogger(__name__)
@@ -73,6 +78,8 @@ class Final:
     reused_partial: bool = False
     """True when a speculative decode of exactly this audio became the final."""
     transcript: Transcript | None = field(default=None, repr=False, compare=False)
+    prompt: str = ""
+    """The prompt of the decode that gave `text`."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,8 @@ class _Utterance:
     end: int
     speech_end: int
     """Sample index where speech was last heard (for latency)."""
+    speech: int = 0
+    """Samples the VAD heard as speech (pauses and pads excluded)."""
 
 
 @dataclass
@@ -103,6 +112,7 @@ class _Decoded:
     end: int
     options: DecodeOptions
     transcript: Transcript
+    prompt: str
 
 
 class StreamingRecognizer:
@@ -116,6 +126,7 @@ class StreamingRecognizer:
         sample_rate: int = SAMPLE_RATE,
         prompt: Callable[[], str] | str = "",
         hotwords: Callable[[], str | None] | str | None = None,
+        second_prompt: Callable[[str, float], str | None] | None = None,
         endpoint_ms: int = 450,
         pad_ms: int = 200,
         speculative_ms: int = 50,
@@ -139,6 +150,12 @@ class StreamingRecognizer:
         self.session_id = session_id
         self._prompt = prompt
         self._hotwords = hotwords
+        self._second_prompt = second_prompt
+        """Judges a final's reading (its text, its seconds of speech): a prompt to decode the
+        utterance with once more, or None to keep it. The dictation session's cure for the
+        readings Whisper takes from its prompt instead of the audio (a copy of the field's
+        last sentence; a sentence cut short after a few words). The second reading is kept
+        when the judge passes it."""
         self.endpoint = int(endpoint_ms * SAMPLE_RATE / 1000)
         self.pad = int(pad_ms * SAMPLE_RATE / 1000)
         self.speculative_after = int(speculative_ms * SAMPLE_RATE / 1000)
@@ -191,6 +208,11 @@ class StreamingRecognizer:
     def audio_seconds(self) -> float:
         """Seconds of audio received so far."""
         return self._received / SAMPLE_RATE
+
+    @property
+    def context(self) -> str:
+        """The recent finals' text as decoded, which the recognizer adds to each prompt."""
+        return self._context
 
     @property
     def transcribed_until(self) -> float:
@@ -335,14 +357,16 @@ class StreamingRecognizer:
     def _commit(self, end: int) -> None:
         assert self._utt_start is not None
         end = min(end, self._received)
-        if end > self._utt_start:
-            self._pending.append(_Utterance(self._utt_start, end, self._last_speech_end))
-        self._committed = end
         # Speech heard after a forced cut stays in a new utterance starting at the cut.
         carried = self._last_speech_end > end
+        later = max(self._last_speech_end - end, 0) if carried else 0
+        if end > self._utt_start:
+            self._pending.append(_Utterance(self._utt_start, end, self._last_speech_end,
+                                            max(self._speech_samples - later, 0)))
+        self._committed = end
         self._utt_start = end if carried else None
         self._room_tone = 0  # a cut mid-speech: no silence before the carried speech
-        self._speech_samples = max(self._last_speech_end - end, 0) if carried else 0
+        self._speech_samples = later
         self._last_partial_end = 0
         self._wake.set()
 
@@ -473,28 +497,50 @@ class StreamingRecognizer:
         audio = self._slice(start, min(end, self._received))
         if audio.size < end - start:
             audio = self._with_room_tone(audio, end - start)
+        # The speculative decode may become the final: decoded (and judged) as one.
+        speech = self._speech_samples if speculative else None
         try:
-            result = await self.manager.decode(
-                audio,
-                session_id=self.session_id,
-                kind="partial",
-                prompt=self._current_prompt(),
-                hotwords=self._current_hotwords(),
-                options=options,
-                draft=not speculative,  # the speculative decode may become the final
-            )
+            result, prompt = await self._decode(audio, "partial", options, speech=speech)
         except Exception as exc:  # a failed partial is not fatal; the final will retry
             log.warning("partial decode failed for %s: %s", self.session_id, exc)
             return
         if result is None:
             return
         if speculative:
-            self._speculative = _Decoded(start, end, options, result)
+            self._speculative = _Decoded(start, end, options, result, prompt)
         still_current = self._utt_start == start or any(
             u.start == start and u.end == end for u in self._pending
         )
         if result.text and still_current and not (self._pending and not speculative):
             self._events.put_nowait(Partial(result.text, start / SAMPLE_RATE, end / SAMPLE_RATE))
+
+    async def _decode(self, audio: np.ndarray, kind: DecodeKind, options: DecodeOptions, *,
+                      speech: int | None) -> tuple[Transcript | None, str]:
+        """(reading, its prompt). With `speech` (samples heard as speech) the reading may
+        become a final: `second_prompt` judges it and may have the audio decoded again."""
+        prompt = self._current_prompt()
+        hotwords = self._current_hotwords()
+        draft = speech is None
+        result = await self.manager.decode(audio, session_id=self.session_id, kind=kind,
+                                           prompt=prompt, hotwords=hotwords, options=options,
+                                           draft=draft)
+        judge = self._second_prompt
+        if draft or judge is None or result is None or not result.text.strip():
+            return result, prompt
+        speech_s = (speech or 0) / SAMPLE_RATE
+        again = judge(result.text, speech_s)
+        if again is None or again == prompt:
+            return result, prompt
+        try:
+            retry = await self.manager.decode(audio, session_id=self.session_id, kind=kind,
+                                              prompt=again, hotwords=hotwords,
+                                              options=options, draft=False)
+        except Exception as exc:  # keep the first reading rather than lose the utterance
+            log.warning("second decode failed for %s: %s", self.session_id, exc)
+            return result, prompt
+        if retry is None or not retry.text.strip() or judge(retry.text, speech_s) is not None:
+            return result, prompt
+        return retry, again
 
     def _with_room_tone(self, audio: np.ndarray, length: int) -> np.ndarray:
         """`audio` extended to `length` samples for a speculative decode started before the
@@ -519,14 +565,10 @@ class StreamingRecognizer:
         try:
             if reused and spec is not None:
                 result: Transcript | None = spec.transcript
+                prompt = spec.prompt
             else:
-                result = await self.manager.decode(
-                    audio,
-                    session_id=self.session_id,
-                    kind="final",
-                    prompt=self._current_prompt(),
-                    hotwords=self._current_hotwords(),
-                )
+                result, prompt = await self._decode(audio, "final", self.manager.final_options,
+                                                    speech=utt.speech)
         except Exception as exc:
             log.warning("final decode failed for %s: %s", self.session_id, exc)
             self._events.put_nowait(
@@ -551,6 +593,7 @@ class StreamingRecognizer:
             latency_s=time.monotonic() - self._arrival_time(utt.speech_end),
             reused_partial=reused,
             transcript=result,
+            prompt=prompt,
         )
         if self.context_chars:
             self._context = f"{self._context} {final.text}".strip()[-self.context_chars :]

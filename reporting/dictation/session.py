@@ -23,7 +23,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 from sqlalchemy.orm import Session, sessionmaker
 
 from reporting.asr.manager import AsrManager
-from reporting.asr.pipeline import drop_echo
+from reporting.asr.pipeline import MIN_WORDS_PER_SPEECH_S, drop_echo
 from reporting.asr.streaming import Final, Partial, RecognizerError, StreamingRecognizer
 from reporting.asr.vocabulary import build_prompt
 from reporting.core.errors import ReportingError
@@ -185,8 +185,9 @@ class DictationConnection:
             loop.call_soon_threadsafe(lambda: self._spawn(self.error("bad_audio", text)))
 
         holder: list[Stream] = []
-        recognizer = StreamingRecognizer(self.manager, f"ws-{id(self)}",
-                                         prompt=lambda: self._prompt(holder[0]))
+        recognizer = StreamingRecognizer(
+            self.manager, f"ws-{id(self)}", prompt=lambda: self._prompt(holder[0]),
+            second_prompt=lambda text, speech_s: self._second_prompt(holder[0], text, speech_s))
         self.stream = Stream(session_id, report_id, recognizer,
                              make_decoder(encoding, on_error),
                              path.open("ab"), state)
@@ -200,8 +201,26 @@ class DictationConnection:
 
     @staticmethod
     def _prompt(stream: Stream) -> str:
-        """Radiology vocabulary for the stream's current field (it outlives `stop`)."""
-        return build_prompt(stream.state.current_field, stream.state.modality, stream.tail)
+        """Radiology vocabulary for the stream's current field (it outlives `stop`), then
+        what was said before: the field's saved text until this stream has finals, then
+        the recognizer's own context, the recent finals as Whisper wrote them ("4
+        centimeters", not "4 cm"). Never both: a sentence twice in the prompt makes Whisper
+        copy it instead of hearing the next one."""
+        saved = "" if stream.recognizer.context else stream.tail
+        return build_prompt(stream.state.current_field, stream.state.modality, saved)
+
+    @staticmethod
+    def _second_prompt(stream: Stream, heard: str, speech_s: float) -> str | None:
+        """The prompt without the field's text, for a reading Whisper took from that text
+        rather than from the audio: a copy of the field's last sentence (a sentence really
+        said twice comes back the same and is kept), or a sentence that stops after a few
+        words of a longer utterance (fewer than MIN_WORDS_PER_SPEECH_S words a second)."""
+        said = (stream.tail, stream.recognizer.context)  # as saved, and as Whisper wrote it
+        echo = any(text and drop_echo(heard, text) != heard for text in said)
+        cut_short = len(heard.split()) < MIN_WORDS_PER_SPEECH_S * speech_s
+        if not (echo or cut_short):
+            return None
+        return build_prompt(stream.state.current_field, stream.state.modality, "")
 
     async def on_stop(self) -> None:
         if self.state is not State.STREAMING:
@@ -282,20 +301,7 @@ class DictationConnection:
     async def _on_final(self, stream: Stream, event: Final) -> None:
         if not event.text.strip():
             return
-        heard, prompt = event.text, self._prompt(stream)
-        if stream.tail and drop_echo(heard, stream.tail) != heard:
-            # Whisper may copy the field's last sentence from its prompt instead of hearing
-            # the new one: decode this audio again without the field's text. A sentence
-            # really said twice comes back the same and is kept.
-            plain = build_prompt(stream.state.current_field, stream.state.modality, "")
-            try:
-                retry = await self.manager.decode(event.audio, session_id=f"ws-{id(self)}",
-                                                  kind="final", prompt=plain)
-            except Exception as exc:  # keep the first reading rather than lose the final
-                log.warning("echo re-decode failed for %s: %s", stream.session_id, exc)
-            else:
-                if retry is not None and retry.text.strip():
-                    heard, prompt = retry.text, plain
+        heard, prompt = event.text, event.prompt or self._prompt(stream)
         outcome = await asyncio.to_thread(
             dictation.apply_final, self.factory, self.library,
             session_id=stream.session_id, user_id=self.user_id, report_id=stream.report_id,

@@ -169,6 +169,36 @@ async def test_a_speculative_decode_started_before_the_pad_arrived_becomes_the_f
     assert "heart" in first.text.lower()
 
 
+@pytest.mark.parametrize("second_passes", [True, False])
+async def test_a_final_the_judge_rejects_is_decoded_again_with_its_prompt(
+    asr_manager: AsrManager, effusion: tuple[np.ndarray, str], second_passes: bool
+) -> None:
+    audio, _ = effusion
+    clip = np.concatenate([audio[: 5 * SR], np.zeros(SR, np.float32)])
+    readings: list[tuple[str, float]] = []
+
+    def judge(text: str, speech_s: float) -> str | None:
+        readings.append((text, speech_s))
+        if len(readings) % 2 == 1 or not second_passes:
+            return "Heart size is normal. The lungs are clear."
+        return None
+
+    rec = StreamingRecognizer(asr_manager, "stream-judge", prompt="Chest radiograph.",
+                              second_prompt=judge)
+    finals = _finals(await _stream(rec, clip))
+    assert finals and "heart" in finals[0].text.lower()
+    speech_s = readings[0][1]
+    # Judged on the seconds of speech alone: less than the padded utterance.
+    assert 0.5 < speech_s < finals[0].end - finals[0].start
+    assert len(readings) % 2 == 0, "every rejected reading was decoded once more"
+    if second_passes:
+        assert finals[0].prompt == "Heart size is normal. The lungs are clear."
+        assert finals[0].text in [text for text, _ in readings[1::2]]
+    else:  # the second reading fails too: the first is kept, with the prompt it came from
+        assert finals[0].prompt == "Chest radiograph."
+        assert finals[0].text in [text for text, _ in readings[0::2]]
+
+
 def test_invalid_settings_are_refused(asr_manager: AsrManager) -> None:
     with pytest.raises(ValueError, match="speculative_ms"):
         StreamingRecognizer(asr_manager, "x", pad_ms=200, speculative_ms=300)

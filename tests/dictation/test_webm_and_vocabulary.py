@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 
 import av
 import numpy as np
 import soundfile as sf
 
+from reporting.asr.vocabulary import build_prompt
 from reporting.dictation import service as dictation
 from reporting.dictation.models import DictationSegment, DictationSession
+from reporting.dictation.session import DictationConnection
 from tests.dictation.conftest import FIXTURES, Live, fixture
 from tests.dictation.test_websocket import receive_until, wer
 
@@ -126,6 +129,25 @@ def test_a_repeated_sentence_is_kept_but_a_prompt_echo_is_dropped(live: Live) ->
         factory, app.state.templates, heard="No pleural effusion. Stable mild cardiomegaly.",
         start=2.0, end=3.0, prompt=prompt, **kwargs)
     assert echoed.inserted == "Stable mild cardiomegaly."
+
+
+def test_readings_taken_from_the_prompt_are_decoded_again_without_the_fields_text() -> None:
+    stream = SimpleNamespace(
+        tail="Endotracheal tube tip terminates 4 cm above the carina.",
+        recognizer=SimpleNamespace(
+            context="Endotracheal tube tip terminates four centimeters above the carina."),
+        state=SimpleNamespace(current_field="findings", modality="CR"))
+    judge = DictationConnection._second_prompt
+    plain = build_prompt("findings", "CR", "")
+    # A copy of the field's last sentence, and a sentence cut short after three words of
+    # four seconds of speech: decoded again with the prompt that lacks the field's text.
+    assert judge(stream, "Endotracheal tube tip terminates 4 cm above the carina.", 3.0) == plain
+    assert judge(stream, "Endotracheal tube tip terminates four centimeters above the carina.",
+                 3.0) == plain
+    assert judge(stream, "The enteric tube", 4.0) == plain
+    # New sentences at a speaking rate, however short, are kept.
+    assert judge(stream, "Enteric tube courses below the diaphragm.", 2.4) is None
+    assert judge(stream, "No pneumothorax.", 1.1) is None
 
 
 def test_a_hyphenated_measurement_is_written_with_its_unit_symbol(live: Live) -> None:

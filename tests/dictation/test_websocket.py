@@ -84,6 +84,30 @@ def test_streaming_a_fixture_yields_the_expected_text(live: Live) -> None:
     assert len(words(saved)) <= len(words(entry["text"])) + 3, "no doubled words"
 
 
+def test_each_prompt_carries_the_fields_text_once(live: Live, monkeypatch: Any) -> None:
+    # Whisper reads its prompt as what was said just before; a sentence in it twice (the
+    # field's saved text and the recognizer's own context) made it copy that sentence
+    # instead of hearing the next one.
+    manager = live.client.app.state.asr  # type: ignore[attr-defined]
+    prompts: list[str] = []
+    decode = manager.decode
+
+    async def recording(audio: Any, **kwargs: Any) -> Any:
+        prompts.append(kwargs.get("prompt", ""))
+        return await decode(audio, **kwargs)
+
+    monkeypatch.setattr(manager, "decode", recording)
+    with live.client.websocket_connect(url(live)) as ws:
+        start(ws, live.report["id"], field="findings")
+        stream(ws, pcm16("cxr_lines_tubes"))
+        ws.send_json({"type": "stop"})
+        finals = [m for m in receive_until(ws, "stopped") if m["type"] == "final"]
+    assert len(finals) >= 3 and "carina" in finals[0]["text"]
+    later = [p for p in prompts if "carina" in p]
+    assert later, "the next utterances are decoded with the field's text"
+    assert all(p.count("carina") == 1 for p in later), later
+
+
 def test_voice_commands_move_fields_and_undo(live: Live) -> None:
     with live.client.websocket_connect(url(live)) as ws:
         start(ws, live.report["id"], field="findings")
