@@ -931,6 +931,101 @@ def fixtures() -> list[Fixture]:
     ], split="heldout7", tags=["ct", "chest", "numbers", "long"], length_scale=1.0,
         pause=(0.8, 1.2))
 
+    # ---- heldout8: written in session 14 before any change, new topics ----
+    add("h8_ct_epiploic", "CT", [
+        "There is a small oval fat density lesion with a hyperdense rim along the descending colon.",
+        "It is surrounded by mild fat stranding.",
+        "The appearance is typical of epiploic appendagitis.",
+        "The colon wall is not thickened.",
+    ], split="heldout8", tags=["ct", "abdomen"], length_scale=1.0)
+    add("h8_mr_hamstring", "MR", [
+        "There is a complete avulsion of the conjoint hamstring tendon from the left ischial tuberosity.",
+        ("The tendon is retracted by four point two centimeters.",
+         "The tendon is retracted by 4.2 cm."),
+        "A hematoma fills the gap and the sciatic nerve is intact.",
+    ], split="heldout8", tags=["mr", "msk", "numbers"], length_scale=1.0)
+    add("h8_us_gallbladder_fast", "US", [
+        "The gallbladder wall is focally thickened at the fundus.",
+        "Echogenic foci with comet tail artifacts are seen in the wall.",
+        "These findings are consistent with adenomyomatosis.",
+        "There are no gallstones or pericholecystic fluid.",
+    ], split="heldout8", tags=["us", "abdomen", "fast"], length_scale=0.88)
+    add("h8_mr_meningioma", "MR", [
+        "There is an extra axial dural based mass along the left frontal convexity.",
+        "It enhances homogeneously and has a dural tail.",
+        "There is mild mass effect on the adjacent cortex without edema.",
+        "The most likely diagnosis is a meningioma.",
+    ], split="heldout8", tags=["mr", "neuro"], length_scale=1.0)
+    add("h8_ct_empyema_punct", "CT", [
+        ("There is a loculated right pleural fluid collection comma with enhancement of "
+         "both pleural layers period",
+         "There is a loculated right pleural fluid collection, with enhancement of both "
+         "pleural layers."),
+        ("This split pleura sign suggests empyema period",
+         "This split pleura sign suggests empyema."),
+        ("Adjacent consolidation is present in the right lower lobe period",
+         "Adjacent consolidation is present in the right lower lobe."),
+    ], split="heldout8", tags=["ct", "chest", "spoken-punctuation"], length_scale=1.0)
+    add("h8_xr_scfe_slow", "CR", [
+        "The left femoral epiphysis is displaced posteriorly and medially.",
+        "Klein's line does not intersect the lateral epiphysis.",
+        "Findings are consistent with a slipped capital femoral epiphysis.",
+    ], split="heldout8", tags=["msk", "pediatric", "slow"], length_scale=1.18)
+    add("h8_mr_lumbar_spondylolysis", "MR", [
+        ("There are bilateral pars defects at L five.",
+         "There are bilateral pars defects at L5."),
+        ("There is a grade one anterolisthesis of L five on S one.",
+         "There is a grade 1 anterolisthesis of L5 on S1."),
+        ("This results in severe bilateral neural foraminal narrowing at L five S one.",
+         "This results in severe bilateral neural foraminal narrowing at L5-S1."),
+    ], split="heldout8", tags=["mr", "spine", "numbers"], length_scale=1.0)
+    add("h8_ct_mesenteric_ischemia", "CT", [
+        "There is pneumatosis intestinalis involving several loops of distal ileum.",
+        "Gas is present in the mesenteric and portal veins.",
+        "The superior mesenteric artery is occluded just beyond its origin.",
+        "Findings indicate acute mesenteric ischemia with bowel infarction.",
+    ], split="heldout8", tags=["ct", "abdomen", "vascular"], length_scale=1.0)
+    add("h8_us_breast_noisy", "US", [
+        ("At the ten o'clock position there is an irregular hypoechoic mass with angular margins.",
+         "At the 10 o'clock position there is an irregular hypoechoic mass with angular margins."),
+        "It is taller than wide and shows posterior acoustic shadowing.",
+        ("This is highly suggestive of malignancy, BI RADS five.",
+         "This is highly suggestive of malignancy, BI-RADS 5."),
+    ], split="heldout8", tags=["us", "breast", "noise", "numbers"], snr_db=18.0,
+        length_scale=1.0)
+    add("h8_fl_swallow", "RF", [
+        "Thin liquids caused deep laryngeal penetration on two swallows.",
+        "There was silent aspiration of nectar thick liquids.",
+        "Vallecular residue cleared with a chin tuck maneuver.",
+    ], split="heldout8", tags=["fluoroscopy", "head-neck"], length_scale=1.0)
+    add("h8_nm_thyroid_uptake", "NM", [
+        "The thyroid gland is diffusely enlarged with homogeneous increased uptake.",
+        ("The twenty four hour radioiodine uptake is sixty five percent.",
+         "The 24 hour radioiodine uptake is 65%."),
+        "The findings are consistent with Graves disease.",
+    ], split="heldout8", tags=["nuclear", "numbers"], length_scale=1.0)
+    add("h8_ct_peritonsillar_fast", "CT", [
+        "There is a rim enhancing fluid collection in the right peritonsillar space.",
+        "It narrows the oropharyngeal airway and displaces the uvula to the left.",
+        "Reactive cervical lymphadenopathy is present.",
+    ], split="heldout8", tags=["ct", "head-neck", "fast"], length_scale=0.88)
+    add("h8_us_pyloric_stenosis", "US", [
+        ("The pyloric muscle wall measures four point five millimeters in thickness.",
+         "The pyloric muscle wall measures 4.5 mm in thickness."),
+        ("The pyloric channel length is eighteen millimeters.",
+         "The pyloric channel length is 18 mm."),
+        "No gastric contents passed through the pylorus during the examination.",
+        "Findings are diagnostic of hypertrophic pyloric stenosis.",
+    ], split="heldout8", tags=["us", "pediatric", "numbers"], length_scale=1.0)
+    add("h8_cta_runoff_long", "CT", [
+        "The right superficial femoral artery is occluded from its origin to the adductor canal.",
+        "There is reconstitution of the popliteal artery through collateral vessels.",
+        "The left lower extremity arteries are patent with mild atherosclerotic plaque.",
+        "Two vessel runoff is present to the right ankle.",
+        "There is a renal angiomyolipoma with macroscopic fat in the left kidney.",
+    ], split="heldout8", tags=["ct", "vascular", "long"], length_scale=1.0,
+        pause=(0.8, 1.2))
+
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
                        lead_silence=32.0, trail_silence=0.0))
