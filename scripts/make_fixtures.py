@@ -933,13 +933,15 @@ def fixtures() -> list[Fixture]:
 
     # ---- heldout8: written in session 14 before any change, new topics ----
     add("h8_ct_epiploic", "CT", [
-        "There is a small oval fat density lesion with a hyperdense rim along the descending colon.",
+        ("There is a small oval fat density lesion with a hyperdense rim along the descending "
+         "colon."),
         "It is surrounded by mild fat stranding.",
         "The appearance is typical of epiploic appendagitis.",
         "The colon wall is not thickened.",
     ], split="heldout8", tags=["ct", "abdomen"], length_scale=1.0)
     add("h8_mr_hamstring", "MR", [
-        "There is a complete avulsion of the conjoint hamstring tendon from the left ischial tuberosity.",
+        ("There is a complete avulsion of the conjoint hamstring tendon from the left ischial "
+         "tuberosity."),
         ("The tendon is retracted by four point two centimeters.",
          "The tendon is retracted by 4.2 cm."),
         "A hematoma fills the gap and the sciatic nerve is intact.",

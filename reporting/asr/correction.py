@@ -962,6 +962,9 @@ class _LmIndex:
     """Sound-alike words already found for a heard word (`_remembered`)."""
     counts: Mapping[str, int] = field(default_factory=dict)
     """How often the report text uses each word."""
+    prefixed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Report words that are another report word with a prefix ("cardiac" -> retrocardiac,
+    pericardiac): what a stem heard after a misheard prefix may have been."""
 
 
 _LM_INDEX: dict[int, tuple[object, _LmIndex]] = {}
@@ -989,10 +992,27 @@ def _lm_index(lm: RadiologyLM) -> _LmIndex:
                      {k: frozenset(v) for k, v in followers.items()},
                      {k: frozenset(v) for k, v in leaders.items()},
                      {k: frozenset(v) for k, v in fillers.items()},
-                     counts=_report_counts(lm))
+                     counts=_report_counts(lm), prefixed=_prefixed_words(words))
     _LM_INDEX.clear()
     _LM_INDEX[id(lm)] = (lm, index)
     return index
+
+
+PREFIX_LENGTHS = range(2, 7)
+"""Letters of a prefix the recogniser may hear as a word of its own ("or gastric",
+"record cardiac", "rectus sigmoid")."""
+
+
+def _prefixed_words(words: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Stem -> words that are the stem with a prefix, among `words`."""
+    vocabulary = set(words)
+    found: dict[str, list[str]] = {}
+    for word in words:
+        for n in PREFIX_LENGTHS:
+            stem = word[n:]
+            if len(stem) >= 4 and stem in vocabulary:
+                found.setdefault(stem, []).append(word)
+    return {stem: tuple(longer) for stem, longer in found.items()}
 
 
 def _report_counts(lm: RadiologyLM) -> Mapping[str, int]:
@@ -1189,6 +1209,7 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
                 # are the lexicon corrector's job.
                 out.append((1, alt, LM_LOOSE_GAIN))
     if i + 1 < len(words):
+        out.extend(_prefix_candidates(word, words[i + 1], index))
         nxt = words[i + 1]
         key = word + nxt
         # Two heard words that sound like one term ("of sites" -> ascites); a trailing
@@ -1230,6 +1251,61 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
                     # sound like it ("a rosical" is not acromial).
                     out.append((2, alt, LM_MERGE_LOOSE_GAIN))
     return out
+
+
+PREFIX_MIN_SIMILARITY = 50
+"""Spelling or sound similarity (0-100) a heard word needs with the prefix it stands for."""
+PREFIX_FUNCTION_SIMILARITY = 75
+"""... and a function word ("or" for oro-), which could stand for much else."""
+PREFIX_FUNCTION_ZIPF = 6.0
+"""Words this common (or, in, and, the) are function words here: "both" (5.8) is not."""
+
+
+def _prefix_candidates(word: str, nxt: str, index: _LmIndex) -> list[tuple[int, str, float]]:
+    """A prefix heard as a word of its own before its stem: "record cardiac" ->
+    retrocardiac, "both surgical" -> postsurgical, "or gastric tube" -> orogastric,
+    "rectus sigmoid" -> rectosigmoid, "sub segmental" -> subsegmental.
+
+    The stem must be heard exactly, the prefixed word must be in the model's vocabulary, and
+    the heard word must begin like the prefix and spell or sound like it; the language model
+    then decides, with the loose merge gain when the heard word is a function word that is
+    not the prefix itself ("esophageal or gastric" stays).
+    """
+    if (not word.isalpha() or not nxt.isalpha() or word in PROTECTED or nxt in PROTECTED
+            or word in _CLAUSE_VERBS or SPOKEN_MARK_WORDS.intersection((word, nxt))):
+        return []
+    out: list[tuple[int, str, float]] = []
+    for alt in index.prefixed.get(nxt, ()):
+        prefix = alt[:len(alt) - len(nxt)]
+        if (alt in PROTECTED or len(word) > len(prefix) + 2
+                or flips_meaning([word, nxt], [alt])):
+            continue  # "PA lateral" is no bilateral, "pancreas transplant" no peritransplant
+        if word != prefix and _has_antonym(prefix, nxt, index.prefixed[nxt]):
+            continue  # "high densities": hypo- or hyper-? The sound cannot tell.
+        spelled = fuzz.ratio(word, prefix)
+        sounded = fuzz.ratio(_sound(word).translate(_DEVOICE), _sound(prefix).translate(_DEVOICE))
+        heard_like = (max(spelled, sounded) >= PREFIX_MIN_SIMILARITY
+                      and _begin_alike(word.translate(_DEVOICE_LOWER),
+                                       prefix.translate(_DEVOICE_LOWER)))
+        function_word = english_frequency(word) >= PREFIX_FUNCTION_ZIPF
+        if function_word:
+            heard_like = heard_like and spelled >= PREFIX_FUNCTION_SIMILARITY
+        if heard_like:
+            out.append((2, alt, LM_MERGE_LOOSE_GAIN if function_word and word != prefix
+                        else LM_MIN_GAIN))
+    return out
+
+
+_DEVOICE_LOWER = str.maketrans("bdgvz", "ptkfs")
+
+
+def _has_antonym(prefix: str, stem: str, words: Sequence[str]) -> bool:
+    """True when the stem with the opposite prefix is a word too (hypodense / hyperdense)."""
+    for first, second in _ANTONYM_PREFIXES:
+        for mine, other in ((first, second), (second, first)):
+            if prefix.startswith(mine) and other + prefix[len(mine):] + stem in words:
+                return True
+    return False
 
 
 def _begin_alike(a: str, b: str) -> bool:

@@ -592,6 +592,31 @@ def test_a_prefix_heard_as_a_word_joins_its_stem(lexicon) -> None:
     assert correct("Medial carpal shift.", lexicon=lexicon).text == "Medial carpal shift."
 
 
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        # a prefix heard as an English word, then its stem exactly (found by
+        # scripts/probe_audio.py: the test voice's retro-, post- and recto- terms)
+        ("There is a small record cardiac opacity.", "There is a small retrocardiac opacity."),
+        ("A record sternal goiter is present.", "A retrosternal goiter is present."),
+        ("The rectus sigmoid junction is thickened.", "The rectosigmoid junction is thickened."),
+        ("There is mild pre vertebral soft tissue swelling.",
+         "There is mild prevertebral soft tissue swelling."),
+        # the words are a phrase of their own, or the prefix is no heard word's
+        ("No esophageal or gastric wall thickening.", "No esophageal or gastric wall thickening."),
+        ("Both renal arteries are patent.", "Both renal arteries are patent."),
+        ("Both surgical clips are intact.", "Both surgical clips are intact."),
+        ("The rectus abdominis muscle is intact.", "The rectus abdominis muscle is intact."),
+        ("PA lateral views of the chest.", "PA lateral views of the chest."),
+        ("Preoperative for kidney pancreas transplant.",
+         "Preoperative for kidney pancreas transplant."),
+    ],
+)
+def test_a_misheard_prefix_before_its_stem_joins_it_on_the_models_gain(
+        lexicon, heard: str, expected: str) -> None:
+    assert correct(heard, lexicon=lexicon).text == expected
+
+
 def test_a_non_word_with_a_voicing_slip_is_corrected(lexicon) -> None:
     result = correct("Wall thickening of the sigmoid colon with barricolanic inflammatory "
                      "stranding.", lexicon=lexicon)
