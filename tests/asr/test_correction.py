@@ -771,3 +771,25 @@ def test_probe_lists_of_correct_terms_and_verbs_come_back_unchanged() -> None:
     assert probe.rewritten(terms) == {}
     verbs = probe.read_terms(fixtures / "probe_verbs.txt")
     assert probe.rewritten(verbs, ("The mass {} the adjacent vessel.",)) == {}
+
+
+def test_the_audio_probe_finds_what_was_heard_in_each_terms_place() -> None:
+    """scripts/probe_audio.py aligns what the recogniser wrote with the probe sentences: a
+    prefix heard as a word, a term heard as other words and a hyphenated split are each
+    charged to their own term, and terms heard right to none."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("probe_audio",
+                                                  root / "scripts" / "probe_audio.py")
+    assert spec is not None and spec.loader is not None
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    terms = ["retrocardiac", "pleural effusion", "hypointensity", "microhemorrhages", "ascites"]
+    sentences = [frame.format(t) for frame, t in zip(probe.FRAMES, terms, strict=False)]
+    heard = ("There is evidence of record cardiac. Findings include pleural effusion. "
+             "The images demonstrate high-point density. Please correlate for "
+             "micro-hemorrhages. Again seen is of sites.")
+    assert probe.heard_terms(terms, sentences, heard) == [
+        "record cardiac", None, "high point density", "micro hemorrhages", "of sites"]
