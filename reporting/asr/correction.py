@@ -838,24 +838,33 @@ def split_glued_words(text: str, index: _Index | None = None,
 
 
 _NON_PREFIX = re.compile(r"(?<![A-Za-z-])(non)[- ]([a-z]{4,})(?![A-Za-z-])", re.I)
+_HYPHENATED_PREFIX = re.compile(
+    r"(?<![A-Za-z-])(post|pre|sub|peri|para|intra|inter|infra|supra|retro|trans|hemi|micro|"
+    r"macro|hypo|hyper|extra|multi|mid|re)-([a-z]{4,})(?![A-Za-z-])", re.I)
+"""A prefix Whisper wrote with a hyphen ("post-treatment", "micro-hemorrhages")."""
 
 
 def close_up_non(text: str, index: _Index | None = None,
                  changes: list[tuple[str, str]] | None = None) -> str:
     """Write "non-displaced" and "non displaced" as "nondisplaced" when the lexicon spells the
-    word closed up (as reports and AMA style do: nonspecific, nonenhancing, noncontrast).
-    Hyphenated lexicon forms ("non-mass") stay as heard."""
+    word closed up (as reports and AMA style do: nonspecific, nonenhancing, noncontrast), and
+    likewise a prefix Whisper hyphenated ("post-treatment" -> posttreatment, "sub-segmental"
+    -> subsegmental). Hyphenated lexicon forms ("non-mass", "post-treatment") stay as
+    heard."""
     index = index if index is not None else _index_for(load_lexicon())
 
     def close(m: re.Match[str]) -> str:
         joined = m.group(1) + m.group(2)
-        if joined.lower() not in index.words:
+        prefix, stem = m.group(1).lower(), m.group(2).lower()
+        if joined.lower() not in index.words or (m.group(0)[len(prefix)] == "-" and (
+                (prefix, stem) in index.phrases  # written hyphenated too ("post-treatment")
+                or (prefix[-1] == stem[0] and stem[0] in "aeiou"))):  # "intra-abdominal"
             return m.group(0)
         if changes is not None:
             changes.append((m.group(0), joined))
         return joined
 
-    return _NON_PREFIX.sub(close, text)
+    return _HYPHENATED_PREFIX.sub(close, _NON_PREFIX.sub(close, text))
 
 
 # Modifiers Whisper fuses to the next word it cannot spell ("Likelycronic", "Mildhallex").

@@ -483,6 +483,15 @@ def test_context_sweeps_again_after_a_swap(lexicon) -> None:
         ("Non-enhancing cystic component.", "Nonenhancing cystic component."),
         ("Non-mass enhancement in the left breast.", "Non-mass enhancement in the left breast."),
         ("The patient was non-compliant.", "The patient was non-compliant."),
+        # other prefixes Whisper hyphenates, closed where only the closed form is listed
+        ("Scattered micro-hemorrhages in both cerebral hemispheres.",
+         "Scattered microhemorrhages in both cerebral hemispheres."),
+        ("Emboli in the sub-segmental arteries.", "Emboli in the subsegmental arteries."),
+        ("Post-treatment changes in the left breast.",
+         "Post-treatment changes in the left breast."),
+        ("Small intra-articular body.", "Small intra-articular body."),
+        ("No acute intra-abdominal process.", "No acute intra-abdominal process."),
+        ("Supero-inferior extent of 4 cm.", "Supero-inferior extent of 4 cm."),
     ],
 )
 def test_non_is_closed_up_where_the_lexicon_writes_it_so(lexicon, heard: str,
