@@ -335,6 +335,13 @@ def test_antonym_prefix_is_never_swapped() -> None:
          "Mild fatty atrophy of the rotator cuff muscles."),
         ("Multiple avoid T2 hyperintense lesions.", "Multiple ovoid T2 hyperintense lesions."),
         ("There is eccentric neural thrombus.", "There is eccentric mural thrombus."),
+        # radiology words heard as other real words (scripts/probe_audio.py)
+        ("There are innumerable military nodules in both lungs.",
+         "There are innumerable miliary nodules in both lungs."),
+        ("Consultative opacity in the right lower lobe.",
+         "Consolidative opacity in the right lower lobe."),
+        ("The prosthetic urethra is normal.", "The prostatic urethra is normal."),
+        ("Sickle images show the disc herniation.", "Sagittal images show the disc herniation."),
     ],
 )
 def test_context_fixes_real_word_mishearings(lexicon, heard: str, expected: str) -> None:
@@ -350,6 +357,11 @@ def test_context_fixes_real_word_mishearings(lexicon, heard: str, expected: str)
         "Free intraperitoneal air under the right hemidiaphragm.",
         "There is no ascites and the bowel is normal.",
         "Displaced fracture of the femoral neck with varus angulation.",
+        # the same words where they are meant
+        "Prosthetic hip in good position.",
+        "Sickle cell disease with bone infarcts.",
+        "History of military service.",
+        "A plastic stent is in the common bile duct.",
     ],
 )
 def test_context_correction_keeps_meaning_words(lexicon, sentence: str) -> None:
