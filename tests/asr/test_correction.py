@@ -342,6 +342,11 @@ def test_antonym_prefix_is_never_swapped() -> None:
          "Consolidative opacity in the right lower lobe."),
         ("The prosthetic urethra is normal.", "The prostatic urethra is normal."),
         ("Sickle images show the disc herniation.", "Sagittal images show the disc herniation."),
+        ("The liver enhances emotionally.", "The liver enhances homogeneously."),
+        ("Fracture of the mid dialysis of the femur.",
+         "Fracture of the mid diaphysis of the femur."),
+        ("There is a chaotic deformity of the thoracic spine.",
+         "There is a kyphotic deformity of the thoracic spine."),
     ],
 )
 def test_context_fixes_real_word_mishearings(lexicon, heard: str, expected: str) -> None:
@@ -362,6 +367,8 @@ def test_context_fixes_real_word_mishearings(lexicon, heard: str, expected: str)
         "Sickle cell disease with bone infarcts.",
         "History of military service.",
         "A plastic stent is in the common bile duct.",
+        "Tunneled dialysis catheter.",
+        "Chaotic atrial rhythm.",
     ],
 )
 def test_context_correction_keeps_meaning_words(lexicon, sentence: str) -> None:
