@@ -1016,9 +1016,9 @@ def _lm_index(lm: RadiologyLM) -> _LmIndex:
     return index
 
 
-PREFIX_LENGTHS = range(2, 7)
-"""Letters of a prefix the recogniser may hear as a word of its own ("or gastric",
-"record cardiac", "rectus sigmoid")."""
+PREFIX_LENGTHS = range(2, 9)
+"""Letters of a prefix or combining form the recogniser may hear as a word of its own ("or
+gastric", "record cardiac", "rectus sigmoid", "temporal mandibular", "cervical thoracic")."""
 
 
 def _prefixed_words(words: Sequence[str]) -> dict[str, tuple[str, ...]]:

@@ -630,6 +630,13 @@ def test_a_prefix_heard_as_a_word_joins_its_stem(lexicon) -> None:
         ("The rectus sigmoid junction is thickened.", "The rectosigmoid junction is thickened."),
         ("There is mild pre vertebral soft tissue swelling.",
          "There is mild prevertebral soft tissue swelling."),
+        # a combining form heard as the adjective it comes from
+        ("Degenerative changes of the temporal mandibular joint.",
+         "Degenerative changes of the temporomandibular joint."),
+        ("Fracture at the cervical thoracic junction.",
+         "Fracture at the cervicothoracic junction."),
+        ("The cervical thoracic and lumbar spine are normal.",
+         "The cervical thoracic and lumbar spine are normal."),
         # the words are a phrase of their own, or the prefix is no heard word's
         ("No esophageal or gastric wall thickening.", "No esophageal or gastric wall thickening."),
         ("Both renal arteries are patent.", "Both renal arteries are patent."),
