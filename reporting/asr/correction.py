@@ -403,8 +403,17 @@ def flips_meaning(window: Sequence[str], target: Sequence[str]) -> bool:
                 w.startswith(b) and not w.startswith(a) for w in window
             ):
                 return True
+    for first, second in _OPPOSITE_FINDINGS:
+        for a, b in ((first, second), (second, first)):
+            if a in target and a not in window and any(
+                    _similarity(w, b) > _similarity(w, a) for w in window if len(w) >= 4):
+                return True  # "plastic lesion" was blastic, never lytic
     heard, meant = "".join(window), "".join(target)
     return _negated(heard, meant) or _negated(meant, heard)
+
+
+_OPPOSITE_FINDINGS = (("lytic", "blastic"), ("lytic", "sclerotic"))
+"""Finding words of opposite meaning: a heard word nearer one is never written as the other."""
 
 
 def _negated(word: str, other: str) -> bool:

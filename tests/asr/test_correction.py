@@ -695,6 +695,15 @@ def test_two_heard_words_merge_into_a_radiology_word_on_a_large_gain(lexicon, he
     assert correct(heard, lexicon=lexicon).text == expected
 
 
+def test_a_word_heard_near_one_finding_is_never_written_as_its_opposite(lexicon) -> None:
+    # "plastic" is blastic misheard; the phrase "lytic lesion" sounds close enough to be
+    # offered, and would reverse the finding
+    result = correct("A 2 cm plastic lesion in the iliac bone.", lexicon=lexicon).text
+    assert "lytic" not in result
+    assert correct("A 2 cm lyric lesion in the iliac bone.", lexicon=lexicon).text == (
+        "A 2 cm lytic lesion in the iliac bone.")
+
+
 def test_laterality_is_never_merged_into_a_term(lexicon) -> None:
     sentence = "There is a small hypoechoic lesion in the right lobe of the liver."
     assert correct(sentence, lexicon=lexicon).text == sentence  # not "thyroid lobe"
