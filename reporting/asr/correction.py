@@ -961,7 +961,7 @@ _LEXICON_CONFUSIONS: dict[str, tuple[str, ...]] = {
     "prosthetic": ("prostatic",), "plastic": ("blastic",), "sickle": ("sagittal",),
     "masked": ("mastoid",), "systems": ("cisterns",), "visualization": ("cephalization",),
     "emotionally": ("homogeneously",), "chaotic": ("kyphotic",), "scaling": ("scalene",),
-    "dialysis": ("diaphysis",),
+    "dialysis": ("diaphysis",), "calculus": ("calculous",),
 }
 """Radiology words Whisper writes for another radiology word again and again ("the liver is
 sclerotic" in three liver dictations of three splits, "military nodules", "sickle images"):

@@ -347,6 +347,8 @@ def test_antonym_prefix_is_never_swapped() -> None:
          "Fracture of the mid diaphysis of the femur."),
         ("There is a chaotic deformity of the thoracic spine.",
          "There is a kyphotic deformity of the thoracic spine."),
+        ("Findings are consistent with acute calculus cholecystitis.",
+         "Findings are consistent with acute calculous cholecystitis."),
     ],
 )
 def test_context_fixes_real_word_mishearings(lexicon, heard: str, expected: str) -> None:
@@ -369,6 +371,7 @@ def test_context_fixes_real_word_mishearings(lexicon, heard: str, expected: str)
         "A plastic stent is in the common bile duct.",
         "Tunneled dialysis catheter.",
         "Chaotic atrial rhythm.",
+        "A 4 mm calculus in the distal left ureter.",
     ],
 )
 def test_context_correction_keeps_meaning_words(lexicon, sentence: str) -> None:
