@@ -600,7 +600,7 @@ def _window_matches(window: list[str], index: _Index, known: frozenset[str],
     return out
 
 
-_DEVOICE = str.maketrans("BDGVZ", "PTKFS")
+_DEVOICE = str.maketrans("BDGVZbdgvz", "PTKFSptkfs")
 VOICING_MIN_SIMILARITY = 0.72
 """Similarity a non-word needs with a term whose sounds it has but for voicing."""
 
@@ -1289,9 +1289,9 @@ PREFIX_FUNCTION_ZIPF = 6.0
 
 
 def _prefix_candidates(word: str, nxt: str, index: _LmIndex) -> list[tuple[int, str, float]]:
-    """A prefix heard as a word of its own before its stem: "record cardiac" ->
-    retrocardiac, "both surgical" -> postsurgical, "or gastric tube" -> orogastric,
-    "rectus sigmoid" -> rectosigmoid, "sub segmental" -> subsegmental.
+    """A prefix or combining form heard as a word of its own before its stem: "record
+    cardiac" -> retrocardiac, "both surgical" -> postsurgical, "or gastric tube" ->
+    orogastric, "rectus sigmoid" -> rectosigmoid, "temporal mandibular" -> temporomandibular.
 
     The stem must be heard exactly, the prefixed word must be in the model's vocabulary, and
     the heard word must begin like the prefix and spell or sound like it; the language model
@@ -1312,8 +1312,7 @@ def _prefix_candidates(word: str, nxt: str, index: _LmIndex) -> list[tuple[int, 
         spelled = fuzz.ratio(word, prefix)
         sounded = fuzz.ratio(_sound(word).translate(_DEVOICE), _sound(prefix).translate(_DEVOICE))
         heard_like = (max(spelled, sounded) >= PREFIX_MIN_SIMILARITY
-                      and _begin_alike(word.translate(_DEVOICE_LOWER),
-                                       prefix.translate(_DEVOICE_LOWER)))
+                      and _begin_alike(word.translate(_DEVOICE), prefix.translate(_DEVOICE)))
         function_word = english_frequency(word) >= PREFIX_FUNCTION_ZIPF
         if function_word:
             heard_like = heard_like and spelled >= PREFIX_FUNCTION_SIMILARITY
@@ -1322,8 +1321,6 @@ def _prefix_candidates(word: str, nxt: str, index: _LmIndex) -> list[tuple[int, 
                         else LM_MIN_GAIN))
     return out
 
-
-_DEVOICE_LOWER = str.maketrans("bdgvz", "ptkfs")
 
 
 def _has_antonym(prefix: str, stem: str, words: Sequence[str]) -> bool:
