@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -98,3 +100,27 @@ def test_hyphens_reports_do_not_write_are_undone(heard: str, written: str) -> No
                                   "Bright-red blood."])
 def test_other_hyphenated_words_are_left_alone(text: str) -> None:
     assert unhyphenate(text) == text
+
+
+def test_the_audio_probe_speaks_terms_and_reports_what_was_heard(tmp_path: Path) -> None:
+    """scripts/probe_audio.py end to end: Piper speaks the terms, the real pipeline (tiny.en)
+    transcribes them, and every term gets a result line (None where it was heard right)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    terms = tmp_path / "terms.txt"
+    terms.write_text("pleural effusion\npneumothorax\n")
+    out = tmp_path / "probe.jsonl"
+    run = subprocess.run(
+        [sys.executable, str(root / "scripts" / "probe_audio.py"), "--terms", str(terms),
+         "--model", "tiny.en", "--data-dir", str(tmp_path / "data"), "--threads", "1",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=root)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stderr.strip().splitlines()[-1])["terms"] == 2
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    results = {r["term"]: r["heard"] for r in rows if "term" in r}
+    assert results == {"pleural effusion": None, "pneumothorax": None}, rows
+    heard = next(r["text"] for r in rows if "text" in r)
+    assert "pleural effusion" in heard.lower() and "pneumothorax" in heard.lower()
