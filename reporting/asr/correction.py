@@ -1302,6 +1302,7 @@ def _prefix_candidates(word: str, nxt: str, index: _LmIndex) -> list[tuple[int, 
             or word in _CLAUSE_VERBS or SPOKEN_MARK_WORDS.intersection((word, nxt))):
         return []
     out: list[tuple[int, str, float]] = []
+    function_word = english_frequency(word) >= PREFIX_FUNCTION_ZIPF
     for alt in index.prefixed.get(nxt, ()):
         prefix = alt[:len(alt) - len(nxt)]
         if (alt in PROTECTED or len(word) > len(prefix) + 2
@@ -1313,7 +1314,6 @@ def _prefix_candidates(word: str, nxt: str, index: _LmIndex) -> list[tuple[int, 
         sounded = fuzz.ratio(_sound(word).translate(_DEVOICE), _sound(prefix).translate(_DEVOICE))
         heard_like = (max(spelled, sounded) >= PREFIX_MIN_SIMILARITY
                       and _begin_alike(word.translate(_DEVOICE), prefix.translate(_DEVOICE)))
-        function_word = english_frequency(word) >= PREFIX_FUNCTION_ZIPF
         if function_word:
             heard_like = heard_like and spelled >= PREFIX_FUNCTION_SIMILARITY
         if heard_like:
