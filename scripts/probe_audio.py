@@ -41,7 +41,6 @@ FRAMES = ("There is evidence of {}.", "Findings include {}.", "The images demons
           "Please correlate for {}.", "Again seen is {}.", "Consider {} in this patient.",
           "The study shows {} today.", "Reference is made to {}.")
 PER_FILE = 8
-RATE = 16000
 
 
 def _norm_words(text: str) -> list[str]:
@@ -75,19 +74,13 @@ def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
         yield items[i:i + size]
 
 
-def _synthesize(sentences: Sequence[str], voice: object, seed: int) -> np.ndarray:
-    from make_fixtures import _resample
-    from piper import SynthesisConfig
+def _synthesize(sentences: Sequence[str], voice: object, batch: int) -> np.ndarray:
+    """The sentences as one dictation, rendered like a fixture (scripts/make_fixtures.py)."""
+    from make_fixtures import Fixture, Utterance, synthesize
 
-    rng = np.random.default_rng(seed)
-    cfg = SynthesisConfig(length_scale=1.0, noise_scale=0.0, noise_w_scale=0.0)
-    parts = [np.zeros(int(0.3 * RATE), np.float32)]
-    for sentence in sentences:
-        chunks = [c.audio_float_array for c in voice.synthesize(sentence, cfg)]  # type: ignore[attr-defined]
-        speech = np.concatenate(chunks).astype(np.float32)
-        parts.append(_resample(speech, voice.config.sample_rate, RATE) * 0.7)  # type: ignore[attr-defined]
-        parts.append(np.zeros(int(rng.uniform(0.6, 1.0) * RATE), np.float32))
-    return np.concatenate(parts)
+    fixture = Fixture(f"probe-{batch}", "", [Utterance(s) for s in sentences], " ".join(sentences),
+                      pause=(0.6, 1.0), trail_silence=0.8)
+    return synthesize(fixture, voice)
 
 
 def align(ref: Sequence[str], hyp: Sequence[str]) -> list[tuple[int | None, int | None]]:
