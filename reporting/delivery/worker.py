@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from reporting.audit import service as audit
 from reporting.auth.models import User
@@ -118,7 +118,8 @@ def _rebuild_documents(session: Session, life: reports.Lifecycle,
     """Rebuild the documents the cache lacks, loading the batch's rows in a few queries."""
     report_ids = {j.report_id for j in jobs}
     loaded = {r.id: r for r in session.execute(
-        select(Report).where(Report.id.in_(report_ids))).scalars()}
+        select(Report).where(Report.id.in_(report_ids))
+        .options(selectinload(Report.versions), selectinload(Report.addenda))).scalars()}
     session.execute(select(Study).where(
         Study.id.in_({r.study_id for r in loaded.values()}))).scalars().all()
     people: set[str] = set()

@@ -39,12 +39,13 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # Loaded when first used (one query each), not with every report: worklists read only a
+    # report's status, and SQLAlchemy's selectin loader costs several times the query itself.
+    # Code that walks the history of many reports asks for `selectinload` explicitly.
     versions: Mapped[list[ReportVersion]] = relationship(
-        order_by="ReportVersion.number", lazy="selectin", viewonly=True
+        order_by="ReportVersion.number", viewonly=True
     )
-    addenda: Mapped[list[Addendum]] = relationship(
-        order_by="Addendum.number", lazy="selectin", viewonly=True
-    )
+    addenda: Mapped[list[Addendum]] = relationship(order_by="Addendum.number", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 

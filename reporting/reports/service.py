@@ -9,8 +9,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from reporting.audit import service as audit
@@ -139,8 +140,6 @@ def _refuse_version_delete(_mapper: Any, _conn: Any, target: ReportVersion) -> N
 
 @event.listens_for(Addendum, "before_update")
 def _refuse_signed_addendum_update(_mapper: Any, _conn: Any, target: Addendum) -> None:
-    from sqlalchemy import inspect
-
     history = inspect(target).attrs.signed_at.history
     if history.deleted and history.deleted[0] is not None:
         raise ReportAlreadySigned(f"signed addendum {target.number} is immutable")
@@ -196,6 +195,25 @@ def get_report(session: Session, report_id: str) -> Report:
     if report is None:
         raise ReportNotFound(f"no report {report_id!r}")
     return report
+
+
+def load_history(session: Session, report: Report) -> None:
+    """Load the report's versions and addenda now, before a change to the report is made.
+
+    Read later, a lazy load would first flush the half-made change (autoflush). A draft has
+    never been signed and addenda follow a final, so a draft's history is empty without a
+    query; otherwise one plain query each (a third of the relationship loader's cost).
+    """
+    unloaded = inspect(report).unloaded
+    for name, model in (("versions", ReportVersion), ("addenda", Addendum)):
+        if name not in unloaded:
+            continue
+        rows: Sequence[Any] = []
+        if report.status != "draft":
+            rows = session.execute(
+                select(model).where(model.report_id == report.id).order_by(model.number)
+            ).scalars().all()
+        set_committed_value(report, name, list(rows))
 
 
 def study_of(session: Session, report: Report) -> Study:
@@ -314,6 +332,7 @@ def sign(
     """Sign (resident → preliminary, attending → final) or sign a pending addendum."""
     if user.role not in (Role.RADIOLOGIST, Role.RESIDENT):
         raise Forbidden(f"role {user.role!r} cannot sign reports")
+    load_history(session, report)
     study = study_of(session, report)
     if report.status in ("final", "amended"):
         pending = [a for a in report.addenda if a.signed_at is None]
@@ -396,8 +415,7 @@ def _freeze(
     audit.record(session, _actor(user, channel), f"report.sign.{status}",
                  patient_id=study.patient_id, study_id=study.id, report_id=report.id,
                  detail=f"version {number} sha256 {version.content_hash}"
-                 + (f"; override: {override_reason}" if override_reason else ""),
-                 flush=False)
+                 + (f"; override: {override_reason}" if override_reason else ""))
     session.expire(report, ["versions", "addenda"])
     return report
 
@@ -433,6 +451,7 @@ def add_addendum(
         raise Forbidden("only an attending radiologist can add addenda")
     if not text.strip():
         raise InvalidInput("addendum text is empty")
+    load_history(session, report)
     study = study_of(session, report)
     pending = [a for a in report.addenda if a.signed_at is None]
     if pending:
