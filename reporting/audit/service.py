@@ -60,38 +60,14 @@ def record(
     report_id: str | None = None,
     outcome: str = "success",
     detail: str = "",
-    flush: bool = True,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction (it commits with the action).
+    """Append one event in the caller's transaction (it commits or rolls back with it).
 
-    `flush=False` leaves the insert to the commit's flush: only for the last write of a
-    transaction (the next append's chain read would flush it first anyway, unless autoflush
-    is off, so appends inside `no_autoflush` must flush).
+    The chain-head read flushes the caller's pending changes first, so the event is the last
+    write so far; on PostgreSQL the chain lock is held from that read to the commit.
     """
-    if is_postgres(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
-    last = session.execute(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    prev = last or GENESIS
-    event = AuditEvent(
-        at=utcnow(),
-        user_id=actor.user_id,
-        username=actor.username,
-        action=action,
-        outcome=outcome,
-        patient_id=patient_id,
-        study_id=study_id,
-        report_id=report_id,
-        channel=actor.channel,
-        detail=detail[:2000],
-        prev_hash=prev,
-    )
-    event.hash = _event_hash(prev, event)
-    session.add(event)
-    if flush:
-        session.flush()
-    return event
+    return record_many(session, [Entry(actor, action, patient_id, study_id, report_id,
+                                       outcome, detail)])[0]
 
 
 @dataclass(frozen=True)
@@ -107,8 +83,17 @@ class Entry:
     detail: str = ""
 
 
+_COLUMNS = ("at", "user_id", "username", "action", "outcome", "patient_id", "study_id",
+            "report_id", "channel", "detail", "prev_hash", "hash")
+_INSERT = AuditEvent.__table__.insert()
+
+
 def record_many(session: Session, entries: Sequence[Entry]) -> list[AuditEvent]:
-    """Append several events in order in the caller's transaction: one chain read, one insert."""
+    """Append several events in order in the caller's transaction: one chain read, one insert.
+
+    The events are inserted with a Core statement (the ORM's unit of work costs several times
+    the insert, for rows that are never updated); the returned objects are not in the session.
+    """
     if not entries:
         return []
     if is_postgres(session):
@@ -126,9 +111,11 @@ def record_many(session: Session, entries: Sequence[Entry]) -> list[AuditEvent]:
         )
         event.hash = prev = _event_hash(prev, event)
         events.append(event)
-    # Added and flushed in order: ids ascend along the chain.
-    session.add_all(events)
-    session.flush()
+    rows = [{c: getattr(e, c) for c in _COLUMNS} for e in events]
+    if len(rows) == 1:
+        events[0].id = session.execute(_INSERT, rows[0]).inserted_primary_key[0]
+    else:  # in order: ids ascend along the chain
+        session.execute(_INSERT, rows)
     return events
 
 
