@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from reporting.audit.models import AuditEvent
-from reporting.core.db import is_postgres, utcnow
+from reporting.core.db import insert_rows, is_postgres, utcnow
 
 GENESIS = "0" * 64
 _PG_CHAIN_LOCK = 7_214_001  # advisory lock id serialising appends across app instances
@@ -83,16 +83,11 @@ class Entry:
     detail: str = ""
 
 
-_COLUMNS = ("at", "user_id", "username", "action", "outcome", "patient_id", "study_id",
-            "report_id", "channel", "detail", "prev_hash", "hash")
-_INSERT = AuditEvent.__table__.insert()
-
-
 def record_many(session: Session, entries: Sequence[Entry]) -> list[AuditEvent]:
     """Append several events in order in the caller's transaction: one chain read, one insert.
 
-    The events are inserted with a Core statement (the ORM's unit of work costs several times
-    the insert, for rows that are never updated); the returned objects are not in the session.
+    The events are inserted at once (`insert_rows`); the returned objects are not in the
+    session.
     """
     if not entries:
         return []
@@ -111,11 +106,7 @@ def record_many(session: Session, entries: Sequence[Entry]) -> list[AuditEvent]:
         )
         event.hash = prev = _event_hash(prev, event)
         events.append(event)
-    rows = [{c: getattr(e, c) for c in _COLUMNS} for e in events]
-    if len(rows) == 1:
-        events[0].id = session.execute(_INSERT, rows[0]).inserted_primary_key[0]
-    else:  # in order: ids ascend along the chain
-        session.execute(_INSERT, rows)
+    insert_rows(session, events)  # in order: ids ascend along the chain
     return events
 
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -218,6 +220,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
+            if conn.get_execution_options().get(READ_ONLY):
+                # A reader (see `read_only`): WAL gives it a snapshot; no lock to wait for.
+                conn.exec_driver_sql("BEGIN")
+                return
             # IMMEDIATE takes the write lock up front: no deadlocked upgrades. The process's
             # writers queue on the Python lock first (released at commit/rollback/close).
             dbapi_conn = conn.connection.dbapi_connection
@@ -250,6 +256,55 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
+        session.close()
+
+
+def insert_rows(session: Session, rows: Sequence[Base]) -> None:
+    """INSERT append-only rows now, in order, with Core statements, outside the unit of work.
+
+    For rows that are written once and never updated (signed versions, outbox rows, audit
+    events): the unit of work costs about 0.2 ms a row, this about 0.05 ms. The objects are
+    not added to the session; attributes left unset take their column's default in the
+    database, and an id the database or a default assigned is set on the object.
+    """
+    for row in rows:
+        statement, columns, keys = _insert_plan(type(row))
+        state = row.__dict__
+        values = {column: state[attr] for attr, column in columns
+                  if state.get(attr) is not None}
+        result = session.execute(statement, values)
+        for attr, value in zip(keys, result.inserted_primary_key, strict=True):
+            if state.get(attr) is None:
+                setattr(row, attr, value)
+
+
+@functools.cache
+def _insert_plan(model: type[Base]) -> tuple[Any, tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """A model's INSERT, its (attribute, column) pairs and its primary-key attributes."""
+    mapper = sa_inspect(model)
+    columns = tuple((attr.key, attr.columns[0].key) for attr in mapper.column_attrs)
+    keys = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+    return mapper.local_table.insert(), columns, keys
+
+
+READ_ONLY = "reporting_read_only"
+
+
+@contextmanager
+def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A transaction that only reads: on SQLite it neither waits for nor holds the writer lock.
+
+    Every other transaction on SQLite begins IMMEDIATE and queues for the writer lock, reads
+    included; a reader here reads a consistent snapshot (WAL) while a writer works. Writing
+    in it is a mistake (SQLite would have to upgrade the lock); it is rolled back at the end.
+    On PostgreSQL it is an ordinary transaction.
+    """
+    session = factory()
+    try:
+        session.connection(execution_options={READ_ONLY: True})
+        yield session
+    finally:
+        session.rollback()
         session.close()
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from reporting.audit import service as audit
 from reporting.core.config import Destination, Settings
-from reporting.core.db import is_postgres, utcnow
+from reporting.core.db import insert_rows, is_postgres, utcnow
 from reporting.core.errors import Conflict, NotFound
 from reporting.delivery import payloads
 from reporting.delivery.models import SENDABLE, DeliveryAttempt, OutboxMessage
@@ -98,11 +98,9 @@ def enqueue(session: Session, settings: Settings, report: Report,
                             destination=dest.name, kind=dest.kind, status="pending",
                             control_id=new_control_id(), next_attempt_at=now, created_at=now,
                             updated_at=now)
-        session.add(row)
         rows.append(row)
     if rows:
-        # Flushed with the rest of the signature (the audit append that follows reads the
-        # chain head and so flushes them, in the same transaction).
+        insert_rows(session, rows)
         doc = reports.signed_document(session, version)
         if doc is not None:
             # Cached once the signature commits; the worker then skips reading it back.
@@ -160,6 +158,12 @@ def _due_rows(limit: int, skip_locked: bool) -> Select[tuple[str, str]]:
     if skip_locked:
         stmt = stmt.with_for_update(of=OutboxMessage, skip_locked=True)
     return stmt
+
+
+def any_due(session: Session, now: datetime | None = None) -> bool:
+    """Whether a row is due now: a look before claiming, which needs a write transaction."""
+    found = session.execute(_due_rows(1, False), {"now": now or utcnow()}).first()
+    return found is not None
 
 
 def claim(session: Session, settings: Settings, worker: str, *, limit: int = 10,

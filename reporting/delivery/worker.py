@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from reporting.audit import service as audit
 from reporting.auth.models import User
 from reporting.core.config import Destination, Settings
-from reporting.core.db import transaction, utcnow
+from reporting.core.db import read_only, transaction, utcnow
 from reporting.delivery import outbox, payloads
 from reporting.delivery.dicom_sender import deliver_dicom
 from reporting.delivery.document import ReportDocument
@@ -155,7 +155,7 @@ def _read_document(job: _Job, key: payloads.DocumentKey, stored: dict[str, Any],
 
 def _load(session: Session, settings: Settings, life: reports.Lifecycle,
           outbox_ids: Sequence[str]) -> list[_Job]:
-    """Read the claimed rows and their documents (one short transaction, the caller's)."""
+    """Read the claimed rows and their documents (the caller's transaction: a reader)."""
     found = session.execute(
         select(OutboxMessage, ReportVersion.content_hash, Study.id, Study.patient_id,
                ReportVersion.document, ReportVersion.canonical_text)
@@ -191,9 +191,7 @@ def _load(session: Session, settings: Settings, life: reports.Lifecycle,
                 "quarantine", row.status, f"row is {row.status}; an admin retry sends it again"))
         elif row.id in waiting:
             # Not an attempt: an earlier version must reach this destination first.
-            job.record = False
-            row.claimed_by = None
-            row.claimed_until = None
+            job.record, job.release = False, True
             job.outcomes.append(AttemptOutcome("retry", "waiting",
                                                "an earlier version is not delivered yet"))
         elif job.dest is None or not job.dest.enabled:
@@ -323,7 +321,7 @@ def deliver_batch(
     both tries are recorded. Rows not found are left out of the result.
     """
     life = life or reports.Lifecycle()
-    with transaction(factory) as session:
+    with read_only(factory) as session:
         jobs = _load(session, settings, life, outbox_ids)
     return _send_and_record(factory, settings, jobs, policy or outbox.RetryPolicy(), worker,
                             connections, time.monotonic() if claimed_at is None else claimed_at)
@@ -355,11 +353,22 @@ def claim_and_deliver(
     connections: Hl7Connections | None = None,
     on_claimed: Callable[[int], None] | None = None,
 ) -> dict[str, AttemptOutcome]:
-    """Claim up to `limit` due rows and read them in one transaction, then deliver them."""
+    """Claim up to `limit` due rows, read them, then deliver them.
+
+    Only the claim writes: the look for due rows before it and the reads after it are
+    readers, which on SQLite leave the writer lock to the signers.
+    """
     life = life or reports.Lifecycle()
-    with transaction(factory) as session:
-        ids = outbox.claim(session, settings, worker, limit=limit)
-        jobs = _load(session, settings, life, ids) if ids else []
+    with read_only(factory) as session:
+        due = outbox.any_due(session)
+    ids: list[str] = []
+    if due:
+        with transaction(factory) as session:
+            ids = outbox.claim(session, settings, worker, limit=limit)
+    jobs: list[_Job] = []
+    if ids:
+        with read_only(factory) as session:
+            jobs = _load(session, settings, life, ids)
     if on_claimed is not None:
         on_claimed(len(ids))
     if not jobs:

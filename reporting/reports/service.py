@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from reporting.audit import service as audit
 from reporting.auth.models import Role, User
-from reporting.core.db import utcnow
+from reporting.core.db import insert_rows, new_id, utcnow
 from reporting.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ReportingError
 from reporting.delivery.document import (
     DocAddendum,
@@ -376,9 +376,10 @@ def _freeze(
     session: Session, life: Lifecycle, report: Report, study: Study, user: User,
     status: str, override_reason: str, channel: str, context: dict[str, Any] | None = None,
 ) -> Report:
-    # One flush for the whole signature: the report update (optimistic version check), the
-    # frozen version, the study and the hooks' rows (outbox) go out together when the audit
-    # append reads the chain head, last, so that PostgreSQL's chain lock is held only briefly.
+    # One flush for the whole signature: the report and study updates (the report's with its
+    # optimistic version check) go out when the frozen version is inserted; the version, the
+    # hooks' rows (outbox) and the audit event are append-only rows inserted at once
+    # (`insert_rows`), the audit event last, so that PostgreSQL's chain lock is held briefly.
     number = len(report.versions) + 1
     signed_at = utcnow()
     report.status = status
@@ -387,6 +388,7 @@ def _freeze(
         if addendum.signed_at is not None and addendum.version_number is None:
             addendum.version_number = number
     version = ReportVersion(
+        id=new_id(),
         report_id=report.id,
         number=number,
         status=status,
@@ -407,9 +409,9 @@ def _freeze(
     # process delivery also reuses the object itself (see signed_document).
     version.document = document_to_json(doc)
     session.info.setdefault(_SIGNED_DOCUMENTS, {})[(report.id, number)] = doc
-    session.add(version)
     study.status = "preliminary" if status == "preliminary" else "final"
     study.claimed_by_id = None if status != "preliminary" else study.claimed_by_id
+    insert_rows(session, [version])
     for hook in life.on_signed:
         hook(session, report, version)
     audit.record(session, _actor(user, channel), f"report.sign.{status}",

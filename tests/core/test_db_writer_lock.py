@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from reporting.core.db import make_engine, sqlite_writer_lock
+from reporting.core.db import make_engine, make_sessionmaker, read_only, sqlite_writer_lock
 
 
 @pytest.fixture
@@ -143,3 +143,38 @@ def test_writers_of_other_processes_queue_on_the_lock_file(db_path: Path) -> Non
         engine.dispose()
     finally:
         holder.wait(10)
+
+
+def test_a_reader_neither_waits_for_nor_blocks_a_writer(db_path: Path) -> None:
+    """`read_only` reads the last committed state while another thread holds the lock."""
+    engine = make_engine(f"sqlite:///{db_path}", pool_size=4)
+    factory = make_sessionmaker(engine)
+    lock = sqlite_writer_lock(str(db_path.resolve()))
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO t (v) VALUES ('committed')"))
+    holding, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t (v) VALUES ('uncommitted')"))
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        started = time.monotonic()
+        with read_only(factory) as session:
+            seen = list(session.execute(text("SELECT v FROM t")).scalars())
+            assert lock.locked()  # still the writer's
+        assert time.monotonic() - started < 0.2
+        assert seen == ["committed"]
+    finally:
+        release.set()
+        thread.join(10)
+    with read_only(factory) as session:
+        assert sorted(session.execute(text("SELECT v FROM t")).scalars()) == [
+            "committed", "uncommitted"]
+    assert not lock.locked()
+    engine.dispose()
