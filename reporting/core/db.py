@@ -62,16 +62,18 @@ class Base(DeclarativeBase):
 
 # --- SQLite writer lock ---------------------------------------------------------------
 #
-# SQLite lets one writer in at a time; every transaction here starts with BEGIN IMMEDIATE,
+# SQLite lets one writer in at a time; every transaction here (but `read_only` ones) starts
+# with BEGIN IMMEDIATE,
 # so the others wait in SQLite's busy handler, which sleeps (up to 100 ms a try) instead of
 # waking when the lock frees. Writers queue on a lock of ours instead, taken before BEGIN
 # IMMEDIATE and released once the DBAPI connection commits, rolls back or closes: threads of
 # one process on a threading.Lock (woken at once), processes on an flock() of a file next to
-# the database (`<db>-writer.lock`; waited for in steps of at most 2 ms). After
+# the database (`<db>-writer.lock`; tried again after 0.1 ms, doubling up to 2 ms). After
 # WRITER_LOCK_TIMEOUT a writer goes on without it and SQLite's busy handler decides, as before.
 
 WRITER_LOCK_TIMEOUT = 30.0
 _WRITER_POLL = 0.002
+_WRITER_FIRST_POLL = 0.0001
 _writer_locks: dict[str, WriterLock] = {}
 _writer_locks_guard = threading.Lock()
 _writer_owner = threading.local()
@@ -106,6 +108,7 @@ class WriterLock:
                 # A forked child opens its own description (an inherited one is the parent's).
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
                 self._pid = os.getpid()
+            pause = _WRITER_FIRST_POLL
             while True:
                 try:
                     fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -114,7 +117,8 @@ class WriterLock:
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
                         break  # the other process's writer is slow: SQLite's handler decides
-                    time.sleep(_WRITER_POLL)
+                    time.sleep(pause)
+                    pause = min(pause * 2, _WRITER_POLL)
         except OSError:
             pass  # no lock file (read-only directory): threads still queue, processes don't
         return True

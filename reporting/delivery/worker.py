@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from reporting.audit import service as audit
 from reporting.auth.models import User
 from reporting.core.config import Destination, Settings
-from reporting.core.db import read_only, transaction, utcnow
+from reporting.core.db import insert_rows, new_id, read_only, transaction, utcnow
 from reporting.delivery import outbox, payloads
 from reporting.delivery.dicom_sender import deliver_dicom
 from reporting.delivery.document import ReportDocument
@@ -237,63 +237,91 @@ def _send(settings: Settings, jobs: Sequence[_Job], connections: Hl7Connections,
         job.finished = utcnow()
 
 
+_ROW_DONE = (
+    update(OutboxMessage.__table__)
+    .where(OutboxMessage.__table__.c.id == bindparam("row_id"))
+    .values(status=bindparam("new_status"), attempts=bindparam("new_attempts"),
+            last_code=bindparam("code"), last_detail=bindparam("detail"), claimed_by=None,
+            claimed_until=None, updated_at=bindparam("now"), delivered_at=bindparam("delivered"),
+            next_attempt_at=bindparam("next_at"))
+)
+_ROW_RELEASE = (
+    update(OutboxMessage.__table__)
+    .where(OutboxMessage.__table__.c.id == bindparam("row_id"),
+           OutboxMessage.__table__.c.claimed_by == bindparam("worker"))
+    .values(claimed_by=None, claimed_until=None)
+)
+
+
 def _record(factory: sessionmaker[Session], jobs: Sequence[_Job], policy: outbox.RetryPolicy,
             worker: str) -> None:
-    """Record every attempt of the batch, the rows' new states and their audit events."""
+    """Record every attempt of the batch, the rows' new states and their audit events.
+
+    One short write transaction, with Core statements and no unit of work: it reads the
+    rows' attempt counts, inserts the attempts, updates the rows and appends the audit
+    events, last.
+    """
     touched = [j for j in jobs if j.record or j.release]
     if not touched:
         return
     with transaction(factory) as session:
-        rows = {r.id: r for r in session.execute(
-            select(OutboxMessage).where(OutboxMessage.id.in_([j.outbox_id for j in touched]))
-        ).scalars()}
+        current = {row.id: row for row in session.execute(
+            select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.destination,
+                   OutboxMessage.report_id, OutboxMessage.report_version, OutboxMessage.kind,
+                   OutboxMessage.next_attempt_at, OutboxMessage.delivered_at)
+            .where(OutboxMessage.id.in_([j.outbox_id for j in touched])))}
         now = utcnow()
+        attempts: list[DeliveryAttempt] = []
+        done: list[dict[str, Any]] = []
+        released: list[dict[str, Any]] = []
         entries: list[audit.Entry] = []
         delivered_reports: set[str] = set()
         for job in touched:
-            row = rows.get(job.outbox_id)
+            row = current.get(job.outbox_id)
             if row is None:
                 continue
             if job.release:
-                if row.claimed_by == worker:
-                    row.claimed_by = row.claimed_until = None
+                released.append({"row_id": row.id, "worker": worker})
                 continue
             finished = job.finished or now
             for i, outcome in enumerate(job.outcomes):
                 last = i == len(job.outcomes) - 1
                 # Tries of one send finished in this order; keep it visible in `at`.
                 at = finished - timedelta(microseconds=len(job.outcomes) - 1 - i)
-                session.add(DeliveryAttempt(
-                    outbox_id=row.id, at=at, verdict=outcome.verdict, code=outcome.code[:64],
-                    detail=outcome.detail[:4000], duration_ms=job.duration_ms if last else 0,
-                    worker=worker[:64]))
+                attempts.append(DeliveryAttempt(
+                    id=new_id(), outbox_id=row.id, at=at, verdict=outcome.verdict,
+                    code=outcome.code[:64], detail=outcome.detail[:4000],
+                    duration_ms=job.duration_ms if last else 0, worker=worker[:64]))
             outcome = job.outcome
-            row.attempts += len(job.outcomes)
-            row.last_code = outcome.code[:64]
-            row.last_detail = outcome.detail[:4000]
-            row.claimed_by = None
-            row.claimed_until = None
-            row.updated_at = now
+            tried = row.attempts + len(job.outcomes)
             max_attempts = job.dest.max_attempts if job.dest else 1
+            next_at, delivered = row.next_attempt_at, row.delivered_at
             if outcome.verdict == "delivered":
-                row.status = "delivered"
-                row.delivered_at = now
+                status, delivered = "delivered", now
                 delivered_reports.add(row.report_id)
             elif outcome.verdict == "quarantine":
-                row.status = "quarantined"
-            elif row.attempts >= max_attempts:
-                row.status = "failed"
+                status = "quarantined"
+            elif tried >= max_attempts:
+                status = "failed"
             else:
-                row.status = "retrying"
-                row.next_attempt_at = now + timedelta(seconds=policy.delay(row.attempts))
-            if row.status != "retrying":
+                status = "retrying"
+                next_at = now + timedelta(seconds=policy.delay(tried))
+            done.append({"row_id": row.id, "new_status": status, "new_attempts": tried,
+                         "code": outcome.code[:64], "detail": outcome.detail[:4000],
+                         "now": now, "delivered": delivered, "next_at": next_at})
+            if status != "retrying":
                 payloads.messages.pop((job.outbox_id, job.control_id))
                 entries.append(audit.Entry(
-                    DELIVERY_ACTOR, f"delivery.{row.status}", patient_id=job.patient_id,
+                    DELIVERY_ACTOR, f"delivery.{status}", patient_id=job.patient_id,
                     study_id=job.study_id, report_id=row.report_id,
-                    outcome="success" if row.status == "delivered" else "failure",
+                    outcome="success" if status == "delivered" else "failure",
                     detail=f"{row.destination} v{row.report_version} {row.kind}: "
                            f"{outcome.code}"))
+        insert_rows(session, attempts)
+        if done:
+            session.execute(_ROW_DONE, done)
+        if released:
+            session.execute(_ROW_RELEASE, released)
         if delivered_reports and session.execute(
             select(OutboxMessage.id).where(OutboxMessage.report_id.in_(delivered_reports),
                                            OutboxMessage.status.in_(SENDABLE)).limit(1)
