@@ -62,14 +62,14 @@ class Base(DeclarativeBase):
 
 # --- SQLite writer lock ---------------------------------------------------------------
 #
-# SQLite lets one writer in at a time; every transaction here (but `read_only` ones) starts
-# with BEGIN IMMEDIATE,
-# so the others wait in SQLite's busy handler, which sleeps (up to 100 ms a try) instead of
-# waking when the lock frees. Writers queue on a lock of ours instead, taken before BEGIN
-# IMMEDIATE and released once the DBAPI connection commits, rolls back or closes: threads of
-# one process on a threading.Lock (woken at once), processes on an flock() of a file next to
-# the database (`<db>-writer.lock`; tried again after 0.1 ms, doubling up to 2 ms). After
-# WRITER_LOCK_TIMEOUT a writer goes on without it and SQLite's busy handler decides, as before.
+# SQLite lets one writer in at a time; every transaction here but a `read_only` one starts
+# with BEGIN IMMEDIATE, so the others wait in SQLite's busy handler, which sleeps (up to
+# 100 ms a try) instead of waking when the lock frees. Writers queue on a lock of ours
+# instead, taken before BEGIN IMMEDIATE and released once the DBAPI connection commits,
+# rolls back or closes: threads of one process on a threading.Lock (woken at once),
+# processes on an flock() of a file next to the database (`<db>-writer.lock`; tried again
+# after 0.1 ms, doubling up to 2 ms). After WRITER_LOCK_TIMEOUT a writer goes on without it
+# and SQLite's busy handler decides, as before.
 
 WRITER_LOCK_TIMEOUT = 30.0
 _WRITER_POLL = 0.002
