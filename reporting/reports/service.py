@@ -152,18 +152,22 @@ def context_for(session: Session, study: Study, user: User | None) -> dict[str, 
     """The study context templates and macros render with (patient, study, priors)."""
     patient = study.patient
     prior_rows = []
-    for prior in studies.priors(session, study):
-        report = session.execute(
-            select(Report).where(Report.study_id == prior.id,
-                                 Report.status.in_(("final", "amended")))
-        ).scalars().first()
+    priors = studies.priors(session, study)
+    # The signed report of each prior, all in one query.
+    prior_fields = dict(session.execute(
+        select(Report.study_id, Report.fields).where(
+            Report.study_id.in_([p.id for p in priors]),
+            Report.status.in_(("final", "amended")))
+    ).tuples().all()) if priors else {}
+    for prior in priors:
+        fields = prior_fields.get(prior.id)
         prior_rows.append({
             "procedure_description": prior.procedure_description,
             "exam": prior.procedure_description,
             "modality": prior.modality,
             "body_part": prior.body_part,
             "date": (prior.performed_at or prior.created_at).date(),
-            "impression": str(report.fields.get("impression", "")) if report else "",
+            "impression": str(fields.get("impression", "")) if fields else "",
             "accession": prior.accession,
         })
     comparison = " ".join(

@@ -150,7 +150,7 @@ def _impression_checks(template: Template, raw: Mapping[str, str], context: Mapp
         return []
     candidates = [_normalized(raw.get("findings", ""))]
     try:
-        sections = template.render_sections(raw, context)
+        sections = template.render_sections(raw, context, only="findings")
         candidates.append(_normalized(next((s.text for s in sections if s.id == "findings"), "")))
     except TemplateError:  # a broken body must not hide the other checks
         pass

@@ -287,13 +287,15 @@ class Template:
         return {**context, "fields": printed, "values": raw, "lists": lists}
 
     def render_sections(
-        self, values: Mapping[str, str], context: Mapping[str, Any]
+        self, values: Mapping[str, str], context: Mapping[str, Any], only: str | None = None
     ) -> list[RenderedSection]:
-        """Render each section in order; sections that come out empty are dropped."""
+        """Render each section (or the section `only`) in order; empty ones are dropped."""
         variables = self.render_variables(values, context)
         compiled = self.compiled
         rendered: list[RenderedSection] = []
         for section in self.sections:
+            if only is not None and section.id != only:
+                continue
             if section.id in compiled.blocks:
                 try:
                     ctx = compiled.new_context(variables, shared=False)

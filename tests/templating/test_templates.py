@@ -183,6 +183,8 @@ def test_choice_labels_print_instead_of_values(library: TemplateLibrary, make_co
     assert sections["impression"] == "1. BI-RADS 2: Benign."
     assert "heterogeneously dense" in sections["findings"]
     assert sections["recommendation"] == "Routine annual screening mammography."
+    only = template.render_sections(values, context, only="findings")
+    assert [(s.id, s.text) for s in only] == [("findings", sections["findings"])]
 
 
 def test_empty_sections_are_dropped(library: TemplateLibrary, make_context) -> None:
