@@ -19,7 +19,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -424,18 +425,37 @@ def deliver(
 
 
 class Doorbell:
-    """Wakes one idle sender per ring (an Event would wake them all to race for one row)."""
+    """Wakes one idle sender per ring (an Event would wake them all to race for one row).
+
+    A ring while a sender lingers before its claim wakes no one: that claim will find what
+    the ring announced (rings follow commits), so signatures arriving together go out in
+    one batch instead of one small batch per idle sender.
+    """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._rung = False
         self._closed = False
+        self._lingering = 0
 
     def set(self) -> None:
         """Ring: one waiting sender wakes (or the next one to wait returns at once)."""
         with self._cond:
+            if self._lingering:
+                return
             self._rung = True
             self._cond.notify()
+
+    @contextmanager
+    def lingering(self) -> Iterator[None]:
+        """Around a sender's pause before it claims: rings meanwhile are left to it."""
+        with self._cond:
+            self._lingering += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._lingering -= 1
 
     def wait(self, timeout: float) -> None:
         """Wait for a ring, at most `timeout` seconds; consume it."""
@@ -533,7 +553,8 @@ class DeliveryWorker:
                 if not tried:
                     self._wake.wait(self.poll_seconds)
                 if self.linger_seconds:
-                    self._stop.wait(self.linger_seconds)
+                    with self._wake.lingering():
+                        self._stop.wait(self.linger_seconds)
 
     def start(self) -> DeliveryWorker:
         """Start the sender threads (returns at once)."""
