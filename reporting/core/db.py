@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import itertools
 import os
 import sqlite3
 import threading
@@ -266,29 +267,36 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 def insert_rows(session: Session, rows: Sequence[Base]) -> None:
     """INSERT append-only rows now, in order, with Core statements, outside the unit of work.
 
-    For rows that are written once and never updated (signed versions, outbox rows, audit
-    events): the unit of work costs about 0.2 ms a row, this about 0.05 ms. The objects are
-    not added to the session; attributes left unset take their column's default in the
-    database, and an id the database or a default assigned is set on the object.
+    For rows that are written once and never updated (signed versions, outbox rows,
+    delivery attempts, audit events): the unit of work costs about 0.2 ms a row, this about
+    0.05 ms. Consecutive rows of one model that set the same columns go in one statement
+    (one round trip on PostgreSQL). The objects are not added to the session; attributes
+    left unset take their column's default in the database, and the ids are set on them.
     """
-    for row in rows:
-        statement, columns, keys = _insert_plan(type(row))
-        state = row.__dict__
-        values = {column: state[attr] for attr, column in columns
-                  if state.get(attr) is not None}
-        result = session.execute(statement, values)
-        for attr, value in zip(keys, result.inserted_primary_key, strict=True):
-            if state.get(attr) is None:
+    def shape(row: Base) -> tuple[type[Base], frozenset[str]]:
+        return type(row), frozenset(k for k, v in row.__dict__.items() if v is not None)
+
+    for (model, _), group in itertools.groupby(rows, key=shape):
+        batch = list(group)
+        statement, columns, keys = _insert_plan(model)
+        values = [{column: row.__dict__[attr] for attr, column in columns
+                   if row.__dict__.get(attr) is not None} for row in batch]
+        result = session.execute(statement, values if len(values) > 1 else values[0])
+        for row, ids in zip(batch, result.all(), strict=True):
+            for attr, value in zip(keys, ids, strict=True):
                 setattr(row, attr, value)
 
 
 @functools.cache
 def _insert_plan(model: type[Base]) -> tuple[Any, tuple[tuple[str, str], ...], tuple[str, ...]]:
-    """A model's INSERT, its (attribute, column) pairs and its primary-key attributes."""
+    """A model's INSERT … RETURNING its primary key, its (attribute, column) pairs and its
+    primary-key attributes."""
     mapper = sa_inspect(model)
     columns = tuple((attr.key, attr.columns[0].key) for attr in mapper.column_attrs)
     keys = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
-    return mapper.local_table.insert(), columns, keys
+    statement = mapper.local_table.insert().returning(*mapper.primary_key,
+                                                      sort_by_parameter_order=True)
+    return statement, columns, keys
 
 
 READ_ONLY = "reporting_read_only"
@@ -310,6 +318,12 @@ def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+def single_writer(factory: sessionmaker[Session]) -> bool:
+    """Whether the database lets one writer in at a time (SQLite: writers queue on a lock)."""
+    bind = factory.kw["bind"]
+    return bool(bind is not None and bind.dialect.name == "sqlite")
 
 
 def is_postgres(session: Session) -> bool:

@@ -31,7 +31,14 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from reporting.audit import service as audit
 from reporting.auth.models import User
 from reporting.core.config import Destination, Settings
-from reporting.core.db import insert_rows, new_id, read_only, transaction, utcnow
+from reporting.core.db import (
+    insert_rows,
+    new_id,
+    read_only,
+    single_writer,
+    transaction,
+    utcnow,
+)
 from reporting.delivery import outbox, payloads
 from reporting.delivery.dicom_sender import deliver_dicom
 from reporting.delivery.document import ReportDocument
@@ -371,6 +378,31 @@ def _send_and_record(factory: sessionmaker[Session], settings: Settings, jobs: l
     return {j.outbox_id: j.outcome for j in jobs}
 
 
+def _claim_and_load(factory: sessionmaker[Session], settings: Settings,
+                    life: reports.Lifecycle, worker: str,
+                    limit: int) -> tuple[list[str], list[_Job]]:
+    """Claim due rows and read them with their documents.
+
+    Where writers queue for one lock (SQLite), only the claim is a write transaction: the
+    look for due rows before it and the reads after it are readers, which leave the lock to
+    the signers. Elsewhere (PostgreSQL, whose claim skips locked rows instead of waiting)
+    the claim and the reads are one transaction: fewer round trips.
+    """
+    if not single_writer(factory):
+        with transaction(factory) as session:
+            ids = outbox.claim(session, settings, worker, limit=limit)
+            return ids, _load(session, settings, life, ids) if ids else []
+    with read_only(factory) as session:
+        if not outbox.any_due(session):
+            return [], []
+    with transaction(factory) as session:
+        ids = outbox.claim(session, settings, worker, limit=limit)
+    if not ids:
+        return [], []
+    with read_only(factory) as session:
+        return ids, _load(session, settings, life, ids)
+
+
 def claim_and_deliver(
     factory: sessionmaker[Session],
     settings: Settings,
@@ -382,22 +414,9 @@ def claim_and_deliver(
     connections: Hl7Connections | None = None,
     on_claimed: Callable[[int], None] | None = None,
 ) -> dict[str, AttemptOutcome]:
-    """Claim up to `limit` due rows, read them, then deliver them.
-
-    Only the claim writes: the look for due rows before it and the reads after it are
-    readers, which on SQLite leave the writer lock to the signers.
-    """
+    """Claim up to `limit` due rows, read them, then deliver them."""
     life = life or reports.Lifecycle()
-    with read_only(factory) as session:
-        due = outbox.any_due(session)
-    ids: list[str] = []
-    if due:
-        with transaction(factory) as session:
-            ids = outbox.claim(session, settings, worker, limit=limit)
-    jobs: list[_Job] = []
-    if ids:
-        with read_only(factory) as session:
-            jobs = _load(session, settings, life, ids)
+    ids, jobs = _claim_and_load(factory, settings, life, worker, limit)
     if on_claimed is not None:
         on_claimed(len(ids))
     if not jobs:

@@ -29,6 +29,19 @@ def test_rows_are_inserted_in_order_with_defaults_and_ids(
         assert rows[0].at is not None  # the column's default
 
 
+def test_rows_of_one_shape_go_in_one_statement_and_get_their_ids(
+        factory: sessionmaker[Session]) -> None:
+    events = [_event(f"same {i}") for i in range(5)]
+    with transaction(factory) as session:
+        insert_rows(session, events)
+    ids = [e.id for e in events]
+    assert None not in ids and ids == sorted(ids)
+    with factory() as session:
+        stored = dict(session.execute(select(AuditEvent.id, AuditEvent.action).where(
+            AuditEvent.id.in_(ids))).tuples().all())
+    assert [stored[i] for i in ids] == [e.action for e in events]
+
+
 def test_rows_roll_back_with_the_transaction(factory: sessionmaker[Session]) -> None:
     with factory() as session:
         before = session.execute(select(AuditEvent.id)).all()
