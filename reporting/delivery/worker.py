@@ -448,7 +448,8 @@ class Doorbell:
 
     A ring while a sender lingers before its claim wakes no one: that claim will find what
     the ring announced (rings follow commits), so signatures arriving together go out in
-    one batch instead of one small batch per idle sender.
+    one batch instead of one small batch per idle sender. For the same reason a sender
+    that finished a partial batch while another lingers goes idle instead of lingering too.
     """
 
     def __init__(self) -> None:
@@ -475,6 +476,11 @@ class Doorbell:
         finally:
             with self._cond:
                 self._lingering -= 1
+
+    def someone_lingers(self) -> bool:
+        """Whether a sender is lingering before its claim now."""
+        with self._cond:
+            return self._lingering > 0
 
     def wait(self, timeout: float) -> None:
         """Wait for a ring, at most `timeout` seconds; consume it."""
@@ -569,7 +575,8 @@ class DeliveryWorker:
                     tried = 0
                 if tried == self.batch:
                     continue
-                if not tried:
+                if not tried or self._wake.someone_lingers():
+                    # Idle until rung: a lingering sender claims what comes meanwhile.
                     self._wake.wait(self.poll_seconds)
                 if self.linger_seconds:
                     with self._wake.lingering():

@@ -33,7 +33,9 @@ def test_a_ring_wakes_one_waiting_sender() -> None:
 
 def test_no_sender_is_woken_while_another_lingers_before_its_claim() -> None:
     bell, woke = Doorbell(), []
+    assert not bell.someone_lingers()
     with bell.lingering():
+        assert bell.someone_lingers()
         waiter = _waiter(bell, woke)
         bell.set()  # the lingering sender's claim will find these rows
         waiter.join(2)
