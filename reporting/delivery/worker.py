@@ -482,12 +482,14 @@ class Doorbell:
         with self._cond:
             return self._lingering > 0
 
-    def wait(self, timeout: float) -> None:
-        """Wait for a ring, at most `timeout` seconds; consume it."""
+    def wait(self, timeout: float) -> bool:
+        """Wait for a ring, at most `timeout` seconds; consume it. False if none came."""
         with self._cond:
             if not self._rung and not self._closed:
                 self._cond.wait(timeout)
+            rung = self._rung
             self._rung = self._closed
+            return rung
 
     def close(self) -> None:
         """Wake every sender, now and from now on (for stopping)."""
@@ -575,10 +577,11 @@ class DeliveryWorker:
                     tried = 0
                 if tried == self.batch:
                     continue
+                rung = True
                 if not tried or self._wake.someone_lingers():
                     # Idle until rung: a lingering sender claims what comes meanwhile.
-                    self._wake.wait(self.poll_seconds)
-                if self.linger_seconds:
+                    rung = self._wake.wait(self.poll_seconds)
+                if self.linger_seconds and rung:  # a poll claims at once
                     with self._wake.lingering():
                         self._stop.wait(self.linger_seconds)
 
