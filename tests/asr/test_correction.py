@@ -142,6 +142,9 @@ CORRECT_SENTENCES = [
     # A word between the words of a lexicon phrase is never deleted to make the phrase.
     "The cerebellar tonsils extend 7 mm below the foramen magnum, a Chiari I malformation.",
     "Acute on chronic subdural hematoma along the left convexity.",
+    # Real words once "corrected" to nearby lexicon words (sonographic, proctitis).
+    "No scintigraphic evidence of pulmonary embolism.",
+    "The parotid gland is enlarged and hypervascular, compatible with parotitis.",
 ]
 
 
