@@ -945,7 +945,8 @@ SIDE_WORDS = frozenset({"left", "right", "bilateral", "bilaterally", "unilateral
 """Laterality: never merged into another word ("the right lobe" is not "thyroid lobe")."""
 PROTECTED = NEGATIONS | SIDE_WORDS | frozenset({
     "new", "old", "increased", "decreased", "mild", "moderate", "severe", "large", "small",
-    "acute", "chronic", "normal", "abnormal", "positive", "benign", "malignant", "stable"})
+    "acute", "chronic", "normal", "abnormal", "positive", "benign", "malignant", "stable",
+    "treated", "untreated"})
 """Words whose change alters a finding: never replaced, never produced by context correction."""
 _PROTECTED_FORMS = frozenset({"increased", "decreased"})
 """Protected words context correction may still write for another form of themselves
@@ -962,6 +963,8 @@ _LEXICON_CONFUSIONS: dict[str, tuple[str, ...]] = {
     "masked": ("mastoid",), "systems": ("cisterns",), "visualization": ("cephalization",),
     "emotionally": ("homogeneously",), "chaotic": ("kyphotic",), "scaling": ("scalene",),
     "dialysis": ("diaphysis",), "calculus": ("calculous",),
+    "basement": ("effacement",), "plat": ("plaque",), "cabin": ("cavum",),
+    "natural": ("nuchal",), "labyrinth": ("labrum",), "scaffolding": ("scapholunate",),
 }
 """Radiology words Whisper writes for another radiology word again and again ("the liver is
 sclerotic" in three liver dictations of three splits, "military nodules", "sickle images"):

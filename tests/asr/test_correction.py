@@ -145,6 +145,10 @@ CORRECT_SENTENCES = [
     # Real words once "corrected" to nearby lexicon words (sonographic, proctitis).
     "No scintigraphic evidence of pulmonary embolism.",
     "The parotid gland is enlarged and hypervascular, compatible with parotitis.",
+    # Where the words Whisper writes for other radiology words are right.
+    "The bony labyrinth is intact.",
+    "Thickening of the glomerular basement membrane.",
+    "This is most likely the natural history of a treated lesion.",
 ]
 
 
@@ -352,6 +356,16 @@ def test_antonym_prefix_is_never_swapped() -> None:
          "There is a kyphotic deformity of the thoracic spine."),
         ("Findings are consistent with acute calculus cholecystitis.",
          "Findings are consistent with acute calculous cholecystitis."),
+        ("There is sulcal basement and mass effect.",
+         "There is sulcal effacement and mass effect."),
+        ("There is atherosclerotic plat at the carotid bifurcation.",
+         "There is atherosclerotic plaque at the carotid bifurcation."),
+        ("A cabin septum pellucidum is noted.", "A cavum septum pellucidum is noted."),
+        ("The natural translucency measures 1.8 mm.", "The nuchal translucency measures 1.8 mm."),
+        ("There is a tear of the posterior glenoid labyrinth.",
+         "There is a tear of the posterior glenoid labrum."),
+        ("There is a tear of the scaffolding ligament.",
+         "There is a tear of the scapholunate ligament."),
     ],
 )
 def test_context_fixes_real_word_mishearings(lexicon, heard: str, expected: str) -> None:
