@@ -149,6 +149,7 @@ CORRECT_SENTENCES = [
     "The bony labyrinth is intact.",
     "Thickening of the glomerular basement membrane.",
     "This is most likely the natural history of a treated lesion.",
+    "Findings are consistent with the natural progression of disease.",
 ]
 
 
