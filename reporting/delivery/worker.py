@@ -1,11 +1,14 @@
 """The delivery worker: a thin loop around `deliver_batch`, one attempt per claimed row.
 
-A sender thread claims a batch of due rows (one short transaction: the claim, the rows and
-the frozen documents, taken from the in-process cache or read from the form stored with each
-signed version; versions signed before documents were stored are rebuilt with the batch's
-reports, studies and signers loaded together), builds each payload and sends it with no transaction
-open, over connections it keeps open per destination, then records every attempt, the rows'
-new states and the audit events of the batch in one second short transaction. Several
+A sender thread claims a batch of due rows (one short write transaction) and reads the rows
+and their frozen documents, taken from the in-process cache or read from the form stored
+with each signed version (versions signed before documents were stored are rebuilt with the
+batch's reports, studies and signers loaded together); on SQLite the reads, and a look for
+due rows before claiming, are read-only transactions that leave the writer lock to the
+signers, on PostgreSQL the reads share the claim's transaction. It builds each payload and
+sends it with no transaction open, over connections it keeps open per destination, then
+records every attempt, the rows' new states and the audit events of the batch in one second
+short write transaction. Several
 workers (threads, processes, app instances) share the outbox through leased claims
 (reporting.delivery.outbox.claim); an earlier version of a report is never overtaken,
 because a row is only claimable once every earlier version for its destination is delivered.
@@ -163,7 +166,7 @@ def _read_document(job: _Job, key: payloads.DocumentKey, stored: dict[str, Any],
 
 def _load(session: Session, settings: Settings, life: reports.Lifecycle,
           outbox_ids: Sequence[str]) -> list[_Job]:
-    """Read the claimed rows and their documents (the caller's transaction: a reader)."""
+    """Read the claimed rows and their documents, in the caller's transaction (no writes)."""
     found = session.execute(
         select(OutboxMessage, ReportVersion.content_hash, Study.id, Study.patient_id,
                ReportVersion.document, ReportVersion.canonical_text)
