@@ -965,6 +965,7 @@ _LEXICON_CONFUSIONS: dict[str, tuple[str, ...]] = {
     "dialysis": ("diaphysis",), "calculus": ("calculous",),
     "basement": ("effacement",), "plat": ("plaque",), "cabin": ("cavum",),
     "natural": ("nuchal",), "labyrinth": ("labrum",), "scaffolding": ("scapholunate",),
+    "sandwich": ("sphenoid",), "dismay": ("dyspnea",),
 }
 """Radiology words Whisper writes for another radiology word again and again ("the liver is
 sclerotic" in three liver dictations of three splits, "military nodules", "sickle images"):

@@ -150,6 +150,7 @@ CORRECT_SENTENCES = [
     "Thickening of the glomerular basement membrane.",
     "This is most likely the natural history of a treated lesion.",
     "Findings are consistent with the natural progression of disease.",
+    "A sandwich sign is present.",
 ]
 
 
@@ -367,6 +368,8 @@ def test_antonym_prefix_is_never_swapped() -> None:
          "There is a tear of the posterior glenoid labrum."),
         ("There is a tear of the scaffolding ligament.",
          "There is a tear of the scapholunate ligament."),
+        ("Mucosal thickening in the sandwich sinus.", "Mucosal thickening in the sphenoid sinus."),
+        ("History: dismay on exertion.", "History: dyspnea on exertion."),
     ],
 )
 def test_context_fixes_real_word_mishearings(lexicon, heard: str, expected: str) -> None:
