@@ -84,11 +84,8 @@ class Entry:
 
 
 def record_many(session: Session, entries: Sequence[Entry]) -> list[AuditEvent]:
-    """Append several events in order in the caller's transaction: one chain read, one insert.
-
-    The events are inserted at once (`insert_rows`); the returned objects are not in the
-    session.
-    """
+    """Append several events in order in the caller's transaction: one chain read, then the
+    inserts, at once (`insert_rows`); the returned objects are not in the session."""
     if not entries:
         return []
     if is_postgres(session):

@@ -161,7 +161,7 @@ def _due_rows(limit: int, skip_locked: bool) -> Select[tuple[str, str]]:
 
 
 def any_due(session: Session, now: datetime | None = None) -> bool:
-    """Whether a row is due now: a look before claiming, which needs a write transaction."""
+    """Whether a row is due now: a read before claiming (the claim needs a write transaction)."""
     found = session.execute(_due_rows(1, False), {"now": now or utcnow()}).first()
     return found is not None
 
