@@ -248,18 +248,18 @@ def _send(settings: Settings, jobs: Sequence[_Job], connections: Hl7Connections,
         job.finished = utcnow()
 
 
+_OUTBOX = OutboxMessage.__table__
 _ROW_DONE = (
-    update(OutboxMessage.__table__)
-    .where(OutboxMessage.__table__.c.id == bindparam("row_id"))
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
     .values(status=bindparam("new_status"), attempts=bindparam("new_attempts"),
             last_code=bindparam("code"), last_detail=bindparam("detail"), claimed_by=None,
             claimed_until=None, updated_at=bindparam("now"), delivered_at=bindparam("delivered"),
             next_attempt_at=bindparam("next_at"))
 )
 _ROW_RELEASE = (
-    update(OutboxMessage.__table__)
-    .where(OutboxMessage.__table__.c.id == bindparam("row_id"),
-           OutboxMessage.__table__.c.claimed_by == bindparam("worker"))
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.claimed_by == bindparam("worker"))
     .values(claimed_by=None, claimed_until=None)
 )
 
