@@ -104,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
                              "the pipeline's)")
     parser.add_argument("--lm-weight", type=float, default=None,
                         help="LM weight of the rescoring (default: the pipeline's)")
+    parser.add_argument("--no-acoustic-check", action="store_true",
+                        help="correct without weighing context swaps by the audio")
     args = parser.parse_args(argv)
 
     from reporting.asr.correction import english_source
@@ -117,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         tuning["num_hypotheses"] = args.num_hypotheses
     if args.lm_weight is not None:
         tuning["lm_weight"] = args.lm_weight
+    if args.no_acoustic_check:
+        tuning["acoustic_check"] = False
     splits = args.split
     wanted = manifest(splits)
     report: dict[str, object] = {

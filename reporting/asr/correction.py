@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -650,11 +651,14 @@ def correct(
     personal_rules: Mapping[str, str] | None = None,
     use_context: bool = True,
     lm: RadiologyLM | None = None,
+    acoustic: AcousticCheck | None = None,
 ) -> CorrectionResult:
     """Fix near-miss medical words/phrases against the lexicon, then in report context.
 
     Results are remembered per (text, lexicon, language model, rules): a streaming final is
     corrected while its beam hypotheses are rescored and again when it reaches the report.
+    With `acoustic` (the recogniser's score of a text for the audio `text` was heard from)
+    a context swap is weighed by the audio too (`context_correct`); nothing is remembered.
     """
     if not text.strip():
         return CorrectionResult(text, [])
@@ -674,11 +678,29 @@ def correct(
             if n % 2 or not piece.strip():
                 out.append(piece)  # the separator
                 continue
-            part = _correct_remembered(piece, lexicon, personal_rules, rules, use_context, lm)
+            if acoustic is None:
+                part = _correct_remembered(piece, lexicon, personal_rules, rules, use_context,
+                                           lm)
+            else:
+                # The audio is the whole text's: a sentence is weighed between its neighbours.
+                part = _correct(piece, lexicon, personal_rules, use_context, lm,
+                                _within(acoustic, "".join(out), "".join(pieces[n + 1:])))
             out.append(part.text)
             changes.extend(part.changes)
         return CorrectionResult("".join(out), changes)
+    if acoustic is not None:
+        return _correct(text, lexicon, personal_rules, use_context, lm, acoustic)
     return _correct_remembered(text, lexicon, personal_rules, rules, use_context, lm)
+
+
+AcousticCheck = Callable[[str], float]
+"""The recogniser's natural-log probability of a text for the audio being corrected
+(`reporting.asr.decoder.AcousticScorer`): only differences between texts mean anything."""
+
+
+def _within(acoustic: AcousticCheck, before: str, after: str) -> AcousticCheck:
+    """`acoustic` for a piece of the text, with what comes before and after it unchanged."""
+    return lambda piece: acoustic(before + piece + after)
 
 
 _SENTENCE_END = re.compile(r"[.!?]")
@@ -717,6 +739,7 @@ def _correct(
     personal_rules: Mapping[str, str] | None,
     use_context: bool,
     lm: RadiologyLM | None,
+    acoustic: AcousticCheck | None = None,
 ) -> CorrectionResult:
     index = _index_for(lexicon)
     changes: list[tuple[str, str]] = []
@@ -807,7 +830,8 @@ def _correct(
     changes.reverse()
     text = "".join(tokens)
     if use_context:
-        text = context_correct(text, lm=lm, lexicon=lexicon, changes=changes)
+        text = context_correct(text, lm=lm, lexicon=lexicon, changes=changes,
+                               acoustic=acoustic)
     # The user's own vocabulary has the last word: a house-style or lexicon spelling the
     # corrector wrote over a rule's result ("Crohn's disease") is put back.
     text = _apply_personal_rules(text, _repeatable(personal_rules or {}), changes)
@@ -1439,11 +1463,19 @@ calibrary" -> "caliber" on the first pass, then "and" -> "in" on the second)."""
 
 def context_correct(text: str, *, lm: RadiologyLM | None = None,
                     lexicon: Lexicon | None = None,
-                    changes: list[tuple[str, str]] | None = None) -> str:
+                    changes: list[tuple[str, str]] | None = None,
+                    acoustic: AcousticCheck | None = None) -> str:
     """Swap sound-alike words the radiology language model finds far likelier in context.
 
     Left to right, one word (or merged pair, or phrase) at a time; a text that changed is
     swept again, until nothing changes or after `CONTEXT_SWEEPS` sweeps.
+
+    With `acoustic`, a swap is also weighed by the recogniser's own score of the text with
+    and without it, on the scale N-best rescoring uses (`ACOUSTIC_LM_WEIGHT`): a swap the
+    audio supports may fall short of its language-model bar by `ACOUSTIC_RELIEF` ("butts"
+    -> abuts), swaps the corrector never proposes on the model alone are weighed
+    (`_audio_candidates`: "sesamoid colon" -> sigmoid, "pair of intraocular" ->
+    periventricular), and among several swaps for one place the best weighed one is made.
     """
     from reporting.asr.language_model import load_language_model
 
@@ -1452,7 +1484,7 @@ def context_correct(text: str, *, lm: RadiologyLM | None = None,
     lm = lm or load_language_model()
     lexicon = lexicon or load_lexicon()
     for _ in range(CONTEXT_SWEEPS):
-        swept = _context_sweep(text, lm, lexicon, changes)
+        swept = _context_sweep(text, lm, lexicon, changes, acoustic)
         if swept == text:
             break
         text = swept
@@ -1460,7 +1492,8 @@ def context_correct(text: str, *, lm: RadiologyLM | None = None,
 
 
 def _context_sweep(text: str, lm: RadiologyLM, lexicon: Lexicon,
-                   changes: list[tuple[str, str]] | None) -> str:
+                   changes: list[tuple[str, str]] | None,
+                   acoustic: AcousticCheck | None = None) -> str:
     """One left-to-right pass of `context_correct`."""
     from reporting.asr.language_model import NUMBER
 
@@ -1469,14 +1502,15 @@ def _context_sweep(text: str, lm: RadiologyLM, lexicon: Lexicon,
     known = lexicon_index.lexicon_words
     parts = re.split(r"((?<=[.!?;:])\s+|\n+)", text)
     out: list[str] = []
-    for part in parts:
+    for k, part in enumerate(parts):
         matches = list(_LM_WORD_RE.finditer(part))
         if len(matches) < 2:
             out.append(part)
             continue
         words = [NUMBER if m.group(0)[0].isdigit() else m.group(0).lower() for m in matches]
         spans: list[tuple[int, int, str] | None] = [None] * len(words)
-        made: list[tuple[str, str]] = []
+        fit = None if acoustic is None else _PartFit(acoustic, "".join(out), part,
+                                                     "".join(parts[k + 1:]))
         i = 0
         while i < len(words):
             if _combining_form(part, matches[i]):
@@ -1487,8 +1521,11 @@ def _context_sweep(text: str, lm: RadiologyLM, lexicon: Lexicon,
                 continue
             base = lm.sentence_logprob(_flat(words))
             best: tuple[float, int, str] | None = None
-            for size, alt, need in [*_lm_candidates(words, i, index, known),
-                                    *_phrase_candidates(words, i, lexicon_index)]:
+            proposed = [*_lm_candidates(words, i, index, known),
+                        *_phrase_candidates(words, i, lexicon_index)]
+            heard_only = [] if fit is None else [
+                c for c in _audio_candidates(words, i, index, known) if c not in proposed]
+            for size, alt, need in [*proposed, *heard_only]:
                 if alt in lexicon_index.never_written:
                     continue  # a known word, but not one the corrector writes
                 if size > 1 and not _spaced_only(part, matches[i:i + size]) and not (
@@ -1497,8 +1534,12 @@ def _context_sweep(text: str, lm: RadiologyLM, lexicon: Lexicon,
                     continue  # words are never merged across a comma, quote or bracket
                 trial = [*words[:i], alt, *words[i + size:]]
                 gain = lm.sentence_logprob(_flat(trial)) - base
-                if gain >= need and (best is None or gain > best[0]):
-                    best = (gain, size, alt)
+                value = gain if fit is None else fit.weigh(
+                    gain, need, matches, spans, i, size, alt,
+                    audio_first=(size, alt, need) in heard_only)
+                if value is not None and (gain >= need or fit is not None) and (
+                        best is None or value > best[0]):
+                    best = (value, size, alt)
             if best is None:
                 i += 1
                 continue
@@ -1508,22 +1549,131 @@ def _context_sweep(text: str, lm: RadiologyLM, lexicon: Lexicon,
             matches[i:i + size] = [_MergedMatch(matches[i].start(), matches[i + size - 1].end())]
             spans[i + 1:i + size] = []
             i += 1
-        tokens = part
-        for n in range(len(spans) - 1, -1, -1):
-            span = spans[n]
-            if span is None:
-                continue
-            m = matches[n]
-            original = tokens[m.start():m.end()]
-            replacement = span[2]
-            if original[:1].isupper():
-                replacement = replacement[:1].upper() + replacement[1:]
-            tokens = tokens[:m.start()] + replacement + tokens[m.end():]
-            made.insert(0, (original, replacement))
+        tokens, made = _apply_spans(part, matches, spans)
         out.append(tokens)
         if changes is not None:
             changes.extend(made)
     return "".join(out)
+
+
+def _apply_spans(part: str, matches: Sequence[re.Match[str] | _MergedMatch],
+                 spans: Sequence[tuple[int, int, str] | None]) -> tuple[str, list[tuple[str, str]]]:
+    """`part` with each span's word written over its match (capitalised like the heard
+    word), and the (heard, written) pairs."""
+    made: list[tuple[str, str]] = []
+    for n in range(len(spans) - 1, -1, -1):
+        span = spans[n]
+        if span is None:
+            continue
+        m = matches[n]
+        original = part[m.start():m.end()]
+        replacement = span[2]
+        if original[:1].isupper():
+            replacement = replacement[:1].upper() + replacement[1:]
+        part = part[:m.start()] + replacement + part[m.end():]
+        made.insert(0, (original, replacement))
+    return part, made
+
+
+ACOUSTIC_LM_WEIGHT = 1.0
+"""Natural-log units of audio score one log10 unit of language-model gain is worth, times
+ln 10: the weight N-best rescoring gives the model (`reporting.asr.rescoring.LM_WEIGHT`)."""
+ACOUSTIC_RELIEF = 2.5
+"""log10 gain a swap may fall short of its bar by when the audio prefers it."""
+ACOUSTIC_PREFERS = 0.5
+"""How much likelier (natural log) the audio must find a swap than what was heard, for a
+swap the language model alone would not make."""
+AUDIO_MERGE_MIN_LENGTH = 9
+"""Letters a term needs to stand for three heard words."""
+
+
+def _audio_candidates(words: list[str], i: int, index: _LmIndex,
+                      known: frozenset[str]) -> list[tuple[int, str, float]]:
+    """Swaps proposed only when the audio can vote (`context_correct` with `acoustic`):
+
+    - a radiology word heard as another radiology word that sounds somewhat like it
+      ("sesamoid" for sigmoid, "colostomy" for cholesteatoma), which the language model
+      alone may not decide (other radiology words are never swapped for each other);
+    - three heard words that sound like one term ("pair of intraocular" ->
+      periventricular, "hemiday of france" -> hemidiaphragms).
+
+    Both still need the model's full gain, and the audio must prefer the swap itself.
+    """
+    out: list[tuple[int, str, float]] = []
+    word = words[i]
+    if (word.isalpha() and len(word) >= 5 and word not in PROTECTED
+            and (word in known or derived_from(word, known))):
+        for alt in _sound_alikes(word, index):
+            if (alt == word or len(alt) < 5 or alt in PROTECTED
+                    or not 0.75 <= len(alt) / len(word) <= 1.4
+                    or word_form_of(word, alt) or same_stem(word, alt) or _inflection(word, alt)
+                    or _extends(word, alt) or flips_meaning([word], [alt])
+                    or swaps_location_prefix(word, alt)):
+                continue
+            if _similarity(word, alt) >= LM_LOOSE_SIMILARITY:
+                out.append((1, alt, LM_MIN_GAIN))
+    heard = words[i:i + 3]
+    if (len(heard) == 3 and all(w.isalpha() for w in heard)
+            and not PROTECTED.intersection(heard) and not SPOKEN_MARK_WORDS.intersection(heard)
+            and not _CLAUSE_VERBS.intersection(heard)):
+        key = "".join(heard)
+        for alt in _sound_alikes(key, index):
+            if (len(alt) >= AUDIO_MERGE_MIN_LENGTH and alt not in heard
+                    and _begin_alike(key, alt) and not flips_meaning(heard, [alt])
+                    and _similarity(key, alt) >= LM_LOOSE_SIMILARITY):
+                out.append((3, alt, LM_MIN_GAIN))
+    return out
+
+
+@dataclass
+class _PartFit:
+    """Weighs swaps in one part of a text by the recogniser's score of the whole text."""
+
+    acoustic: AcousticCheck
+    before: str
+    part: str
+    after: str
+
+    def weigh(self, gain: float, need: float,
+              matches: Sequence[re.Match[str] | _MergedMatch],
+              spans: Sequence[tuple[int, int, str] | None], i: int, size: int,
+              alt: str, *, audio_first: bool = False) -> float | None:
+        """The swap's weighed score (audio + `ACOUSTIC_LM_WEIGHT` x model gain), or None
+        when it is not to be made.
+
+        A swap with the model's full gain is made as without the audio, the score only
+        ranking it among others: spellings that sound alike ("calculus" / calculous,
+        "hiller" / hilar) and a smaller model's weaker ear made an audio veto cost more
+        than it saved. A swap up to `ACOUSTIC_RELIEF` short of its bar, or an `audio_first`
+        one (`_audio_candidates`, which needs its full gain), is made only when the audio
+        itself prefers it by `ACOUSTIC_PREFERS`: model and audio agree.
+        """
+        if gain <= 0:
+            return None
+        lm = ACOUSTIC_LM_WEIGHT * math.log(10) * gain
+        relief = 0.0 if audio_first else ACOUSTIC_RELIEF
+        if gain < need - relief:
+            return None
+        audio = self._audio_gain(matches, spans, i, size, alt)
+        if (audio_first or gain < need) and audio < ACOUSTIC_PREFERS:
+            return None
+        return audio + lm
+
+    def _audio_gain(self, matches: Sequence[re.Match[str] | _MergedMatch],
+                    spans: Sequence[tuple[int, int, str] | None], i: int, size: int,
+                    alt: str) -> float:
+        """Recogniser's log-probability of the part with words i..i+size as `alt`, minus
+        that of the part as it stands (earlier swaps made)."""
+        trial_spans = [*spans[:i], (i, i + size, alt), *spans[i + size:]]
+        trial_matches = [*matches[:i],
+                         _MergedMatch(matches[i].start(), matches[i + size - 1].end()),
+                         *matches[i + size:]]
+        now, _ = _apply_spans(self.part, matches, spans)
+        trial, _ = _apply_spans(self.part, trial_matches, trial_spans)
+        return self._score(trial) - self._score(now)
+
+    def _score(self, part: str) -> float:
+        return self.acoustic(self.before + part + self.after)
 
 
 def _spaced_only(text: str, matches: Sequence[re.Match[str] | _MergedMatch]) -> bool:

@@ -16,8 +16,9 @@ import re
 import threading
 import time
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -92,6 +93,44 @@ class Transcript:
     window_s: float = MAX_WINDOW_S
     """Encoder window used."""
     extra: dict[str, float] = field(default_factory=dict)
+    scorer: AcousticScorer | None = field(default=None, compare=False, repr=False)
+    """Scores other readings of the same audio (`DecodeOptions.keep_audio_scorer`)."""
+
+
+class AcousticScorer:
+    """How well other texts fit one decoded utterance: the natural-log probability the model
+    gives each text's tokens for this audio (forced decoding, CTranslate2's `align`), under
+    the prompt the decode used.
+
+    It keeps the decode's encoder output, so a score costs one pass of the decoder over the
+    text and none of the encoder. The difference between two texts' scores is what the
+    recogniser itself thinks of a correction: "sulci are" against "salter", "tegmen tympani"
+    against "tegmentum and pony". Scores are remembered per text.
+    """
+
+    def __init__(self, model: Any, encoder_output: Any, start: Sequence[int],
+                 num_frames: int, tokenizer: Any) -> None:
+        self._model = model
+        self._encoder_output = encoder_output
+        self._start = list(start)
+        self._num_frames = num_frames
+        self._tokenizer = tokenizer
+        self._memo: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> float:
+        text = " ".join(text.split())
+        with self._lock:
+            known = self._memo.get(text)
+        if known is not None:
+            return known
+        tokens = [*self._tokenizer.encode(" " + text), self._tokenizer.eot]
+        (result,) = self._model.align(self._encoder_output, self._start, [tokens],
+                                      [self._num_frames])
+        score = float(sum(math.log(max(p, 1e-12)) for p in result.text_token_probs))
+        with self._lock:
+            self._memo[text] = score
+        return score
 
 
 @dataclass(frozen=True)
@@ -103,6 +142,7 @@ class _Raw:
     max_new: int
     avg_logprob: float
     no_speech_prob: float
+    scorer: AcousticScorer | None = None
 
 
 MAX_TOKENS_PER_S = 12.0
@@ -126,6 +166,9 @@ class DecodeOptions:
     """Decode again with the padded 30 s window when the short window's output is dropped
     for repetition or low confidence. Partials turn it off: their audio ends mid-word, the
     retry costs 3-6 decodes, and the next partial or the final comes anyway."""
+    keep_audio_scorer: bool = False
+    """Return an `AcousticScorer` with the transcript (it holds the encoder output, 1-3 MB,
+    for as long as the transcript lives), for the corrector to weigh its rewrites."""
 
 
 def window_for(duration: float, options: DecodeOptions) -> float:
@@ -422,7 +465,16 @@ class WhisperDecoder:
             max_new=max_new,
             avg_logprob=float(result.scores[0]) * len(tokens) / (len(tokens) + 1),
             no_speech_prob=float(result.no_speech_prob),
+            scorer=self.scorer(encoder_output, prompt_tokens, audio) if opts.keep_audio_scorer
+            else None,
         )
+
+    def scorer(self, encoder_output: Any, prompt_tokens: Sequence[int],
+               audio: np.ndarray) -> AcousticScorer:
+        """An `AcousticScorer` for one utterance's encoder output (a batch of one)."""
+        frames = audio.size // self.model.feature_extractor.hop_length
+        return AcousticScorer(self.model.model, encoder_output, prompt_tokens, frames,
+                              self.tokenizer)
 
     def _transcript(
         self, out: _Raw, duration: float, level: float, window: float, elapsed: float
@@ -443,6 +495,7 @@ class WhisperDecoder:
             dropped=dropped,
             raw_text=out.text,
             window_s=window,
+            scorer=out.scorer if text else None,
         )
 
 

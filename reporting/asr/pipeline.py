@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -222,11 +222,14 @@ def transcribe_pipeline(
     use_hotwords: bool = False,
     num_hypotheses: int = NUM_HYPOTHESES,
     lm_weight: float = LM_WEIGHT,
+    acoustic_check: bool = True,
 ) -> PipelineResult:
     """Recognise a whole recording as radiology report text (prompted decode + correction).
 
     With `num_hypotheses` > 1 and correction on, each chunk's beam hypotheses are re-ranked
     with the radiology language model (`reporting.asr.rescoring`); 1 keeps Whisper's choice.
+    With `acoustic_check`, the corrector's context swaps are weighed by the recogniser's own
+    score of the chunk's audio with and without them (`AcousticScorer`).
     """
     if num_hypotheses < 1:
         raise ValueError("num_hypotheses must be at least 1")
@@ -241,7 +244,8 @@ def transcribe_pipeline(
     raw_parts: list[str] = []
     segments: list[PipelineSegment] = []
     changes: list[tuple[str, str]] = []
-    options = options or PIPELINE_OPTIONS
+    options = replace(options or PIPELINE_OPTIONS,
+                      keep_audio_scorer=acoustic_check and use_correction)
     hotwords = ", ".join(section_terms(field, modality, limit=30)) if use_hotwords else None
     rescoring = use_correction and num_hypotheses > 1 and lm_weight > 0
 
@@ -272,7 +276,8 @@ def transcribe_pipeline(
         raw_parts.append(raw)
         fixed = raw
         if use_correction:
-            corrected = correct(raw, lexicon=lexicon, personal_rules=personal_rules)
+            corrected = correct(raw, lexicon=lexicon, personal_rules=personal_rules,
+                                acoustic=result.scorer)
             fixed = corrected.text
             changes.extend(corrected.changes)
         before = text

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reporting.asr.decoder import (
+    AcousticScorer,
     DecodeOptions,
     Segment,
     Transcript,
@@ -79,6 +80,7 @@ class NBest:
     decode_seconds: float
     dropped: str | None = None
     extra: dict[str, float] = field(default_factory=dict)
+    scorer: AcousticScorer | None = field(default=None, compare=False, repr=False)
 
 
 def decode_nbest(decoder: WhisperDecoder, audio: np.ndarray, *, prompt: str = "",
@@ -136,6 +138,12 @@ def decode_nbest_batch(decoder: WhisperDecoder, audios: Sequence[np.ndarray], *,
         for (i, _, duration, level), result, max_new in zip(todo, results, max_news,
                                                              strict=True):
             out[i] = _nbest(decoder, result, duration, level, window, max_new, share)
+        if opts.keep_audio_scorer and len(todo) == 1:
+            # One utterance: its encoder output is the whole batch (a batch would need slicing).
+            i, audio, _, _ = todo[0]
+            one = out[i]
+            if one is not None and one.hypotheses:
+                out[i] = replace(one, scorer=decoder.scorer(encoder_output, tokens_in[0], audio))
     return [item for item in out if item is not None]
 
 
@@ -283,5 +291,6 @@ def decode_rescored_batch(
             window_s=nbest.window_s,
             extra={"hypotheses": float(len(nbest.hypotheses)), "chosen_rank": float(best.rank),
                    "rescore_seconds": rescore_s},
+            scorer=nbest.scorer,
         ))
     return out
