@@ -183,7 +183,7 @@ def _build_index(lexicon: Lexicon) -> _Index:
     keys: list[str] = []
     terms: list[Term] = []
     by_key: dict[str, int] = {}
-    for term in [*lexicon.targets(), *dictionary_terms()]:
+    for term in [*lexicon.targets(), *dictionary_terms(), *_phrase_words(lexicon)]:
         key = _key(term.words)
         if len(key) < 4 or key in by_key:
             continue
@@ -205,6 +205,25 @@ def _build_index(lexicon: Lexicon) -> _Index:
     return _Index(keys, terms, sounds, lexicon.phrases(), _known_medical(lexicon),
                   lexicon.words, phrase_list, [_sound(_key(p)) for p in phrase_list],
                   never_written, hyphenated)
+
+
+PHRASE_WORD_MIN_LENGTH = 8
+"""Letters a word of a lexicon phrase needs to be a one-word target of its own."""
+
+
+def _phrase_words(lexicon: Lexicon) -> list[Term]:
+    """Long, uncommon words of lexicon phrases as one-word targets ("microadenoma" of
+    "pituitary microadenoma"): a phrase term is often dictated without its first words.
+    They are matched like the semantic dictionary's uncurated one-word targets."""
+    out: list[Term] = []
+    for term in lexicon.targets():
+        if len(term.words) < 2:
+            continue
+        for word in term.words:
+            if (len(word) >= PHRASE_WORD_MIN_LENGTH and word.isalpha()
+                    and english_frequency(word) < REAL_WORD_ZIPF):
+                out.append(Term(written=word, words=(word,), section="dictionary"))
+    return out
 
 
 _PARTICLES = frozenset({"up", "off", "out", "in", "on", "over", "through", "back", "down"})

@@ -39,6 +39,8 @@ def lexicon():
          "Dark signal on the apparent diffusion coefficient map."),
         ("Esophageal and perigastric vases are present.",
          "Esophageal and perigastric varices are present."),
+        # A long word of a lexicon phrase ("pituitary microadenoma") dictated on its own.
+        ("It is compatible with a microideonoma.", "It is compatible with a microadenoma."),
     ],
 )
 def test_fixes_classic_near_misses(lexicon, heard: str, expected: str) -> None:
