@@ -712,9 +712,9 @@ def correct(
     return _correct_remembered(text, lexicon, personal_rules, rules, use_context, lm)
 
 
-AcousticCheck = Callable[[str], float]
-"""The recogniser's natural-log probability of a text for the audio being corrected
-(`reporting.asr.decoder.AcousticScorer`): only differences between texts mean anything."""
+AcousticCheck = Callable[[str], tuple[float, int]]
+"""The recogniser's natural-log probability of a text for the audio being corrected, and
+the number of tokens it was summed over (`reporting.asr.decoder.AcousticScorer`)."""
 
 
 def _within(acoustic: AcousticCheck, before: str, after: str) -> AcousticCheck:
@@ -1681,17 +1681,20 @@ class _PartFit:
     def _audio_gain(self, matches: Sequence[re.Match[str] | _MergedMatch],
                     spans: Sequence[tuple[int, int, str] | None], i: int, size: int,
                     alt: str) -> float:
-        """Recogniser's log-probability of the part with words i..i+size as `alt`, minus
-        that of the part as it stands (earlier swaps made)."""
+        """Recogniser's log-probability of the part with words i..i+size as `alt` against
+        the part as it stands (earlier swaps made), per token times the tokens it has."""
         trial_spans = [*spans[:i], (i, i + size, alt), *spans[i + size:]]
         trial_matches = [*matches[:i],
                          _MergedMatch(matches[i].start(), matches[i + size - 1].end()),
                          *matches[i + size:]]
         now, _ = _apply_spans(self.part, matches, spans)
         trial, _ = _apply_spans(self.part, trial_matches, trial_spans)
-        return self._score(trial) - self._score(now)
+        (trial_total, trial_n), (now_total, now_n) = (self._score(trial), self._score(now))
+        # Per token, as Whisper's beam ranks readings (a sum favours the shorter one: fewer
+        # tokens, fewer log-probabilities), over the length of the text as it stands.
+        return (trial_total / max(1, trial_n) - now_total / max(1, now_n)) * now_n
 
-    def _score(self, part: str) -> float:
+    def _score(self, part: str) -> tuple[float, int]:
         return self.acoustic(self.before + part + self.after)
 
 

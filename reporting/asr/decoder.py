@@ -115,10 +115,11 @@ class AcousticScorer:
         self._start = list(start)
         self._num_frames = num_frames
         self._tokenizer = tokenizer
-        self._memo: dict[str, float] = {}
+        self._memo: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, text: str) -> float:
+    def __call__(self, text: str) -> tuple[float, int]:
+        """(natural-log probability of `text`'s tokens for the audio, number of tokens)."""
         text = " ".join(text.split())
         with self._lock:
             known = self._memo.get(text)
@@ -127,7 +128,8 @@ class AcousticScorer:
         tokens = [*self._tokenizer.encode(" " + text), self._tokenizer.eot]
         (result,) = self._model.align(self._encoder_output, self._start, [tokens],
                                       [self._num_frames])
-        score = float(sum(math.log(max(p, 1e-12)) for p in result.text_token_probs))
+        probs = result.text_token_probs
+        score = (float(sum(math.log(max(p, 1e-12)) for p in probs)), len(probs))
         with self._lock:
             self._memo[text] = score
         return score

@@ -41,16 +41,17 @@ def test_the_scorer_prefers_what_was_said_to_a_word_that_was_not(tiny_decoder) -
     heard = tiny_decoder.decode(piece, options=DecodeOptions(beam_size=5,
                                                              keep_audio_scorer=True))
     assert heard.scorer is not None and heard.text
-    said = heard.scorer(heard.text)
+    said, tokens = heard.scorer(heard.text)
     assert said < 0  # a log-probability
+    assert tokens == len(tiny_decoder.tokenizer.encode(" " + heard.text)) + 1  # and <eot>
     # Every content word swapped for one the dictation does not hold costs the reading.
     words = [w for w in heard.text.split() if len(w.strip(".,")) >= 5]
     assert words
     for word in words:
         other = heard.text.replace(word, "pancreatitis", 1)
-        assert heard.scorer(other) < said - 3, (word, heard.text)
-    assert heard.scorer(heard.text) == said  # remembered
-    assert heard.scorer("  " + heard.text) == said  # spacing is not a reading
+        assert heard.scorer(other)[0] < said - 3, (word, heard.text)
+    assert heard.scorer(heard.text) == (said, tokens)  # remembered
+    assert heard.scorer("  " + heard.text) == (said, tokens)  # spacing is not a reading
 
 
 def test_a_scorer_is_kept_only_when_asked(tiny_decoder) -> None:
@@ -59,7 +60,8 @@ def test_a_scorer_is_kept_only_when_asked(tiny_decoder) -> None:
     rescored = decode_rescored(tiny_decoder, piece,
                                options=DecodeOptions(beam_size=5, keep_audio_scorer=True))
     assert rescored.scorer is not None
-    assert rescored.scorer(rescored.text) > rescored.scorer(rescored.text + " No pneumothorax.")
+    assert rescored.scorer(rescored.text)[0] > rescored.scorer(
+        rescored.text + " No pneumothorax.")[0]
     # A batch of several utterances shares one encoder output: no scorer (not sliced).
     batch = decode_nbest_batch(tiny_decoder, [piece, piece],
                                options=DecodeOptions(beam_size=5, keep_audio_scorer=True))
@@ -75,13 +77,14 @@ def test_the_pipeline_corrects_with_and_without_the_audio(tiny_decoder) -> None:
     assert word_error_rate(reference, weighed.text) <= word_error_rate(reference, alone.text)
 
 
-def _prefers(words: str, by: float = 5.0) -> Callable[[str], float]:
-    """An audio score that finds texts containing `words` likelier by `by`."""
-    return lambda text: by if words in text.lower() else 0.0
+def _prefers(words: str, by: float = 5.0) -> Callable[[str], tuple[float, int]]:
+    """An audio score that finds texts containing `words` likelier by `by` (over the same
+    number of tokens)."""
+    return lambda text: (by if words in text.lower() else 0.0, 10)
 
 
-def _indifferent(text: str) -> float:
-    return 0.0
+def _indifferent(text: str) -> tuple[float, int]:
+    return 0.0, 10
 
 
 @pytest.mark.parametrize(
