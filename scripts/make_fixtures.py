@@ -1028,6 +1028,100 @@ def fixtures() -> list[Fixture]:
     ], split="heldout8", tags=["ct", "vascular", "long"], length_scale=1.0,
         pause=(0.8, 1.2))
 
+    # ---- heldout9: written in session 16 after round 18, scored before any change ----
+    add("h9_mr_demyelination", "MR", [
+        ("There are multiple ovoid T2 hyperintense lesions oriented perpendicular to the "
+         "lateral ventricles."),
+        "Two lesions in the corpus callosum show incomplete ring enhancement.",
+        "The findings are compatible with active demyelinating disease.",
+    ], split="heldout9", tags=["mr", "neuro"], length_scale=1.0)
+    add("h9_ct_adrenal", "CT", [
+        ("There is a one point eight centimeter nodule in the left adrenal gland.",
+         "There is a 1.8 cm nodule in the left adrenal gland."),
+        ("The absolute washout is seventy two percent.", "The absolute washout is 72%."),
+        "These features are diagnostic of a lipid rich adenoma.",
+    ], split="heldout9", tags=["ct", "abdomen", "numbers"], length_scale=1.0)
+    add("h9_us_testis_torsion", "US", [
+        "The right testis is enlarged and heterogeneous with no internal color Doppler flow.",
+        "The spermatic cord is twisted above the testis.",
+        "Findings are consistent with testicular torsion.",
+        "The left testis is normal.",
+    ], split="heldout9", tags=["us", "scrotum"], length_scale=1.0)
+    add("h9_mr_knee_acl", "MR", [
+        "There is a complete tear of the anterior cruciate ligament.",
+        ("Bone bruises are present in the lateral femoral condyle and the posterior lateral "
+         "tibial plateau."),
+        ("The medial meniscus has a bucket handle tear with a displaced fragment in the "
+         "intercondylar notch."),
+    ], split="heldout9", tags=["mr", "msk"], length_scale=1.0)
+    add("h9_ct_diverticular_abscess", "CT", [
+        "There is segmental wall thickening of the sigmoid colon with pericolonic inflammation.",
+        ("A three centimeter rim enhancing collection is adjacent to the sigmoid colon.",
+         "A 3 cm rim enhancing collection is adjacent to the sigmoid colon."),
+        "Findings represent complicated diverticulitis with abscess formation.",
+        "There is no free intraperitoneal air.",
+    ], split="heldout9", tags=["ct", "abdomen", "numbers"], length_scale=1.0)
+    add("h9_us_dvt_fast", "US", [
+        "The left common femoral vein is noncompressible and contains echogenic thrombus.",
+        "The thrombus extends into the femoral and popliteal veins.",
+        "There is no flow augmentation with calf compression.",
+    ], split="heldout9", tags=["us", "vascular", "fast"], length_scale=0.88)
+    add("h9_mr_foot_osteomyelitis_noisy", "MR", [
+        "There is marrow edema and enhancement in the base of the fifth metatarsal.",
+        "An overlying ulcer and sinus tract extend to the bone.",
+        "Findings are consistent with acute osteomyelitis.",
+    ], split="heldout9", tags=["mr", "msk", "noise"], snr_db=18.0, length_scale=1.0)
+    add("h9_ct_cspine_punct", "CT", [
+        ("There is a nondisplaced fracture of the right C six lamina period",
+         "There is a nondisplaced fracture of the right C6 lamina."),
+        ("The prevertebral soft tissues are normal comma and alignment is maintained period",
+         "The prevertebral soft tissues are normal, and alignment is maintained."),
+        ("No epidural hematoma is seen period", "No epidural hematoma is seen."),
+    ], split="heldout9", tags=["ct", "spine", "spoken-punctuation"], length_scale=1.0)
+    add("h9_xr_perthes_slow", "CR", [
+        "The right femoral head is flattened and sclerotic with subchondral lucency.",
+        "There is widening of the medial joint space.",
+        "Findings are consistent with Perthes disease.",
+    ], split="heldout9", tags=["msk", "pediatric", "slow"], length_scale=1.18)
+    add("h9_mr_liver_hemangioma", "MR", [
+        ("There is a four centimeter T2 hyperintense lesion in the posterior right hepatic "
+         "lobe.",
+         "There is a 4 cm T2 hyperintense lesion in the posterior right hepatic lobe."),
+        ("It shows peripheral nodular discontinuous enhancement with progressive centripetal "
+         "fill in."),
+        "This is a typical hemangioma.",
+    ], split="heldout9", tags=["mr", "abdomen", "numbers"], length_scale=1.0)
+    add("h9_ct_closed_loop", "CT", [
+        ("There are dilated loops of small bowel measuring up to four centimeters.",
+         "There are dilated loops of small bowel measuring up to 4 cm."),
+        ("A transition point is seen in the right lower quadrant with a whirl sign of the "
+         "mesentery."),
+        "The colon is decompressed.",
+        "Findings are concerning for a closed loop obstruction.",
+    ], split="heldout9", tags=["ct", "abdomen", "numbers"], length_scale=1.0)
+    add("h9_us_thyroid_nodule", "US", [
+        ("There is a solid hypoechoic nodule in the left thyroid lobe measuring one point two "
+         "centimeters.",
+         "There is a solid hypoechoic nodule in the left thyroid lobe measuring 1.2 cm."),
+        "It is taller than wide with punctate echogenic foci.",
+        "Fine needle aspiration is recommended.",
+    ], split="heldout9", tags=["us", "head-neck", "numbers"], length_scale=1.0)
+    add("h9_ct_head_stroke_fast", "CT", [
+        ("There is loss of gray white differentiation in the left insular cortex.",
+         "There is loss of gray-white differentiation in the left insular cortex."),
+        "A hyperdense left middle cerebral artery sign is present.",
+        "CT perfusion shows a large penumbra with a small core infarct.",
+    ], split="heldout9", tags=["ct", "neuro", "fast"], length_scale=0.88)
+    add("h9_mr_spondylodiscitis_long", "MR", [
+        ("There is abnormal signal in the L three four disc space with endplate erosion.",
+         "There is abnormal signal in the L3-4 disc space with endplate erosion."),
+        "Paraspinal and epidural phlegmon is present without a drainable abscess.",
+        "The findings are consistent with spondylodiscitis.",
+        "The conus medullaris terminates normally.",
+        "There is no cord compression.",
+    ], split="heldout9", tags=["mr", "spine", "numbers", "long"], length_scale=1.0,
+        pause=(0.8, 1.2))
+
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
                        lead_silence=32.0, trail_silence=0.0))
