@@ -1248,6 +1248,16 @@ def swaps_location_prefix(a: str, b: str) -> bool:
     return False
 
 
+def _may_stand_for(word: str, alt: str) -> bool:
+    """Whether a heard word may be a mishearing of `alt` (one word for one word): of a like
+    length, not another form or stem of it, and no finding word, meaning or location
+    changed."""
+    return not (alt == word or len(alt) < 5 or not 0.75 <= len(alt) / len(word) <= 1.4
+                or alt in PROTECTED or word_form_of(word, alt) or same_stem(word, alt)
+                or _inflection(word, alt) or _extends(word, alt)
+                or flips_meaning([word], [alt]) or swaps_location_prefix(word, alt))
+
+
 def _lm_candidates(words: list[str], i: int, index: _LmIndex,
                    known: frozenset[str]) -> list[tuple[int, str, float]]:
     """(window length, replacement, log10 gain needed) options for the word(s) at i."""
@@ -1269,10 +1279,7 @@ def _lm_candidates(words: list[str], i: int, index: _LmIndex,
         # Words of the radiology lexicon (and adverbs or nouns made from them: "focally")
         # are never swapped for another one here.
         for alt in _sound_alikes(word, index) | _context_alikes(words, i, index):
-            if (alt == word or len(alt) < 5 or not 0.75 <= len(alt) / len(word) <= 1.4
-                    or alt in PROTECTED or word_form_of(word, alt) or same_stem(word, alt)
-                    or _inflection(word, alt) or _extends(word, alt)
-                    or flips_meaning([word], [alt]) or swaps_location_prefix(word, alt)):
+            if not _may_stand_for(word, alt):
                 continue
             sim = _similarity(word, alt)
             if sim >= LM_MIN_SIMILARITY:
@@ -1611,10 +1618,10 @@ def _audio_candidates(words: list[str], i: int, index: _LmIndex,
     """Swaps proposed only when the audio can vote (`context_correct` with `acoustic`):
 
     - a radiology word heard as another radiology word that sounds somewhat like it
-      ("sesamoid" for sigmoid, "colostomy" for cholesteatoma), which the language model
-      alone may not decide (other radiology words are never swapped for each other);
+      ("sesamoid diverticulosis" for sigmoid), which the language model alone may not
+      decide (other radiology words are never swapped for each other);
     - three heard words that sound like one term ("pair of intraocular" ->
-      periventricular, "hemiday of france" -> hemidiaphragms).
+      periventricular, "no paraphrase that a lucency" -> periprosthetic).
 
     Both still need the model's full gain, and the audio must prefer the swap itself.
     """
@@ -1622,15 +1629,8 @@ def _audio_candidates(words: list[str], i: int, index: _LmIndex,
     word = words[i]
     if (word.isalpha() and len(word) >= 5 and word not in PROTECTED
             and (word in known or derived_from(word, known))):
-        for alt in _sound_alikes(word, index):
-            if (alt == word or len(alt) < 5 or alt in PROTECTED
-                    or not 0.75 <= len(alt) / len(word) <= 1.4
-                    or word_form_of(word, alt) or same_stem(word, alt) or _inflection(word, alt)
-                    or _extends(word, alt) or flips_meaning([word], [alt])
-                    or swaps_location_prefix(word, alt)):
-                continue
-            if _similarity(word, alt) >= LM_LOOSE_SIMILARITY:
-                out.append((1, alt, LM_MIN_GAIN))
+        out.extend((1, alt, LM_MIN_GAIN) for alt in _sound_alikes(word, index)
+                   if _may_stand_for(word, alt) and _similarity(word, alt) >= LM_LOOSE_SIMILARITY)
     heard = words[i:i + 3]
     if (len(heard) == 3 and all(w.isalpha() for w in heard)
             and not PROTECTED.intersection(heard) and not SPOKEN_MARK_WORDS.intersection(heard)
