@@ -46,7 +46,7 @@ NEGATIONS = frozenset({"no", "not", "without", "negative", "nor", "none", "never
 """Words that flip a finding's meaning: never part of a corrected window."""
 # Prefix pairs whose swap reverses a finding (hypo/hyper-dense, intra/extra-axial).
 _ANTONYM_PREFIXES = (("hypo", "hyper"), ("intra", "extra"), ("pre", "post"), ("ante", "retro"),
-                     ("infra", "supra"), ("endo", "exo"))
+                     ("infra", "supra"), ("endo", "exo"), ("micro", "macro"))
 _WORD_SUFFIXES = frozenset({"", "s", "es", "ed", "d", "ing", "ic", "is", "ive", "ure", "ures",
                             "ity", "ation", "ations", "ion", "ions", "al", "ally", "y", "ies",
                             "ous", "ate", "ates", "ated", "ly", "ia", "ial"})
@@ -1630,14 +1630,18 @@ def _audio_candidates(words: list[str], i: int, index: _LmIndex,
     if (word.isalpha() and len(word) >= 5 and word not in PROTECTED
             and (word in known or derived_from(word, known))):
         out.extend((1, alt, LM_MIN_GAIN) for alt in _sound_alikes(word, index)
-                   if _may_stand_for(word, alt) and _similarity(word, alt) >= LM_LOOSE_SIMILARITY)
+                   if alt in known and _may_stand_for(word, alt)
+                   and _similarity(word, alt) >= LM_LOOSE_SIMILARITY)
     heard = words[i:i + 3]
-    if (len(heard) == 3 and all(w.isalpha() for w in heard)
+    # The first heard word begins the mishearing: no radiology word ("heterogeneously in
+    # this" is not heterogeneous) and no function word ("in this patient" is no indistinct).
+    if (len(heard) == 3 and all(w.isalpha() for w in heard) and heard[0] not in known
+            and english_frequency(heard[0]) < FUNCTION_ZIPF
             and not PROTECTED.intersection(heard) and not SPOKEN_MARK_WORDS.intersection(heard)
             and not _CLAUSE_VERBS.intersection(heard)):
         key = "".join(heard)
         for alt in _sound_alikes(key, index):
-            if (len(alt) >= AUDIO_MERGE_MIN_LENGTH and alt not in heard
+            if (len(alt) >= AUDIO_MERGE_MIN_LENGTH and alt in known and alt not in heard
                     and _begin_alike(key, alt) and not flips_meaning(heard, [alt])
                     and _similarity(key, alt) >= LM_LOOSE_SIMILARITY):
                 out.append((3, alt, LM_MIN_GAIN))
