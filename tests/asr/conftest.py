@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from reporting.asr.decoder import WhisperDecoder
 from reporting.asr.manager import AsrManager
+from reporting.asr.vocabulary import Lexicon, load_lexicon
 from reporting.core.config import AsrSettings
 
 FIXTURES = Path(__file__).resolve().parents[2] / "audio_fixtures"
@@ -52,6 +54,23 @@ def asr_manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsrManager
     manager.warm_up()
     yield manager
     manager.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_decoder() -> WhisperDecoder:
+    """A real tiny.en decoder (int8, 2 threads) for the whole-file and N-best paths."""
+    from faster_whisper import WhisperModel
+
+    from reporting.asr.models import tiny_en_dir
+
+    model = WhisperModel(str(tiny_en_dir()), device="cpu", compute_type="int8", cpu_threads=2)
+    return WhisperDecoder(model)
+
+
+@pytest.fixture(scope="session")
+def lexicon() -> Lexicon:
+    """The shipped radiology lexicon."""
+    return load_lexicon()
 
 
 @pytest.fixture(scope="session")

@@ -8,26 +8,10 @@ from collections.abc import Callable
 import pytest
 
 from reporting.asr.correction import correct
-from reporting.asr.decoder import DecodeOptions, WhisperDecoder
+from reporting.asr.decoder import DecodeOptions
 from reporting.asr.pipeline import speech_chunks, transcribe_pipeline
 from reporting.asr.rescoring import decode_nbest_batch, decode_rescored
-from reporting.asr.vocabulary import Lexicon, load_lexicon
 from tests.asr.conftest import load_fixture, word_error_rate
-
-
-@pytest.fixture(scope="module")
-def lexicon() -> Lexicon:
-    return load_lexicon()
-
-
-@pytest.fixture(scope="module")
-def tiny_decoder() -> WhisperDecoder:
-    from faster_whisper import WhisperModel
-
-    from reporting.asr.models import tiny_en_dir
-
-    model = WhisperModel(str(tiny_en_dir()), device="cpu", compute_type="int8", cpu_threads=2)
-    return WhisperDecoder(model)
 
 
 def _first_sentence_audio():  # type: ignore[no-untyped-def]

@@ -10,12 +10,6 @@ from reporting.asr.correction import (
     is_common_english,
     swaps_location_prefix,
 )
-from reporting.asr.vocabulary import load_lexicon
-
-
-@pytest.fixture(scope="module")
-def lexicon():
-    return load_lexicon()
 
 
 @pytest.mark.parametrize(

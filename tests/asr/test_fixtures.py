@@ -62,17 +62,6 @@ def test_fixture_mix_covers_modalities_and_conditions() -> None:
     assert max(scales) >= 1.2
 
 
-@pytest.fixture(scope="module")
-def tiny_decoder():
-    from faster_whisper import WhisperModel
-
-    from reporting.asr.decoder import WhisperDecoder
-    from reporting.asr.models import tiny_en_dir
-
-    model = WhisperModel(str(tiny_en_dir()), device="cpu", compute_type="int8", cpu_threads=2)
-    return WhisperDecoder(model)
-
-
 @pytest.mark.parametrize("fixture_id", ["cxr_cardiomegaly", "us_abdomen"])
 def test_pipeline_with_tiny_en_is_close_to_reference(tiny_decoder, fixture_id: str) -> None:
     from medwer import Scorer

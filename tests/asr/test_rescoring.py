@@ -20,16 +20,6 @@ from reporting.asr.vocabulary import build_prompt
 from tests.asr.conftest import FIXTURES, load_fixture
 
 
-@pytest.fixture(scope="module")
-def tiny_decoder() -> WhisperDecoder:
-    from faster_whisper import WhisperModel
-
-    from reporting.asr.models import tiny_en_dir
-
-    model = WhisperModel(str(tiny_en_dir()), device="cpu", compute_type="int8", cpu_threads=2)
-    return WhisperDecoder(model)
-
-
 def _hyp(text: str, acoustic: float, rank: int) -> Hypothesis:
     return Hypothesis(text=text, tokens=len(text.split()) + 2, acoustic=acoustic, rank=rank)
 
