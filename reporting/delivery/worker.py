@@ -22,8 +22,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -415,13 +414,10 @@ def claim_and_deliver(
     life: reports.Lifecycle | None = None,
     policy: outbox.RetryPolicy | None = None,
     connections: Hl7Connections | None = None,
-    on_claimed: Callable[[int], None] | None = None,
 ) -> dict[str, AttemptOutcome]:
     """Claim up to `limit` due rows, read them, then deliver them."""
     life = life or reports.Lifecycle()
-    ids, jobs = _claim_and_load(factory, settings, life, worker, limit)
-    if on_claimed is not None:
-        on_claimed(len(ids))
+    _, jobs = _claim_and_load(factory, settings, life, worker, limit)
     if not jobs:
         return {}
     return _send_and_record(factory, settings, jobs, policy or outbox.RetryPolicy(), worker,
@@ -447,43 +443,23 @@ def deliver(
 
 
 class Doorbell:
-    """Wakes one idle sender per ring (an Event would wake them all to race for one row).
+    """Tells the sender whose turn it is to claim that a commit enqueued rows.
 
-    A ring while a sender lingers before its claim wakes no one: that claim will find what
-    the ring announced (rings follow commits), so signatures arriving together go out in
-    one batch instead of one small batch per idle sender. For the same reason a sender
-    that finished a partial batch while another lingers goes idle instead of lingering too.
+    Only the sender holding the claim turn waits on it. A ring nobody waits for is kept
+    for the next wait, so no commit goes unnoticed; `clear` drops the rings that the claim
+    about to run will find anyway.
     """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._rung = False
         self._closed = False
-        self._lingering = 0
 
     def set(self) -> None:
-        """Ring: one waiting sender wakes (or the next one to wait returns at once)."""
+        """Ring: the waiting sender wakes (or the next wait returns at once)."""
         with self._cond:
-            if self._lingering:
-                return
             self._rung = True
-            self._cond.notify()
-
-    @contextmanager
-    def lingering(self) -> Iterator[None]:
-        """Around a sender's pause before it claims: rings meanwhile are left to it."""
-        with self._cond:
-            self._lingering += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._lingering -= 1
-
-    def someone_lingers(self) -> bool:
-        """Whether a sender is lingering before its claim now."""
-        with self._cond:
-            return self._lingering > 0
+            self._cond.notify_all()
 
     def wait(self, timeout: float) -> bool:
         """Wait for a ring, at most `timeout` seconds; consume it. False if none came."""
@@ -493,6 +469,10 @@ class Doorbell:
             rung = self._rung
             self._rung = self._closed
             return rung
+
+    def clear(self) -> None:
+        with self._cond:
+            self._rung = self._closed
 
     def close(self) -> None:
         """Wake every sender, now and from now on (for stopping)."""
@@ -515,9 +495,15 @@ class WorkerStats:
 class DeliveryWorker:
     """Polls the outbox and delivers due rows with `threads` parallel senders.
 
-    Each sender claims up to `batch` rows at a time and keeps its own open connection per
-    HL7 destination. A commit that enqueues rows rings a doorbell that wakes one idle
-    sender; a sender that claimed a full batch rings it again so another one helps.
+    The senders take turns to claim: one at a time looks for work and claims up to `batch`
+    rows, then hands the turn on and sends its batch while the next one waits for work.
+    The turn holder claims at once while the last claim was full (a backlog); otherwise it
+    waits for a commit's ring (then lingers, so that the signatures arriving meanwhile go
+    in the same batch) or for its poll. So claims are spaced by the linger or the poll
+    under load, batches grow with the load (two transactions per batch, not per message),
+    an idle worker polls once per interval instead of once per sender, and a slow
+    destination holds up only the sender that is sending to it. Each sender keeps its own
+    open connection per HL7 destination.
     """
 
     def __init__(
@@ -539,54 +525,69 @@ class DeliveryWorker:
         self.threads = max(1, threads)
         self.batch = max(1, batch)
         self.poll_seconds = poll_seconds
-        # Before claiming after a wake or a partial batch, a sender waits this long so that
-        # the signatures arriving meanwhile go in one batch (two transactions per batch, not
-        # per message); it adds at most this much to each report's latency.
+        # After a ring, the turn holder waits this long before claiming so that the
+        # signatures arriving meanwhile go in one batch; it adds at most this much to each
+        # report's latency.
         self.linger_seconds = max(0.0, linger_seconds)
         self.policy = policy or outbox.RetryPolicy()
         self.name = name or worker_name()
         self.stats = WorkerStats()
         self._stop = threading.Event()
         self._wake = Doorbell()
+        self._turn = threading.Lock()
+        self._backlog = True  # at start, claim at once: rows may have waited for us
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
     def run_once(self, worker: str | None = None, limit: int = 1,
                  connections: Hl7Connections | None = None) -> int:
         """Claim up to `limit` due rows and deliver them; return how many were claimed."""
-        worker = worker or self.name
-        def claimed(n: int) -> None:
-            if n == limit:
-                self._wake.set()  # likely more due: let an idle sender claim the next batch
+        outcomes = claim_and_deliver(self.factory, self.settings, worker or self.name,
+                                     limit=limit, life=self.life, policy=self.policy,
+                                     connections=connections)
+        self._count(outcomes)
+        return len(outcomes)
 
-        outcomes = claim_and_deliver(self.factory, self.settings, worker, limit=limit,
-                                     life=self.life, policy=self.policy,
-                                     connections=connections, on_claimed=claimed)
+    def _count(self, outcomes: dict[str, AttemptOutcome]) -> None:
         if outcomes:
             with self._lock:
                 self.stats.batches += 1
                 self.stats.attempts += len(outcomes)
                 self.stats.delivered += sum(o.ok for o in outcomes.values())
-        return len(outcomes)
+
+    def _await_work(self) -> None:
+        """Return when the turn holder should claim."""
+        if self._backlog:
+            return
+        if self._wake.wait(self.poll_seconds) and self.linger_seconds:
+            self._stop.wait(self.linger_seconds)
+            self._wake.clear()  # the claim finds what rang meanwhile (rings follow commits)
 
     def _loop(self, index: int) -> None:
         worker = f"{self.name}/{index}"
         with Hl7Connections() as connections:
-            while not self._stop.is_set():
-                try:
-                    tried = self.run_once(worker, self.batch, connections)
-                except Exception:  # the database may be away for a moment; keep going
-                    log.exception("delivery worker %s: claim failed", worker)
-                    tried = 0
-                if tried == self.batch:
+            while True:
+                with self._turn:
+                    if self._stop.is_set():
+                        return
+                    self._await_work()
+                    if self._stop.is_set():
+                        return
+                    try:
+                        ids, jobs = _claim_and_load(self.factory, self.settings, self.life,
+                                                    worker, self.batch)
+                    except Exception:  # the database may be away for a moment; keep going
+                        log.exception("delivery worker %s: claim failed", worker)
+                        ids, jobs = [], []
+                    self._backlog = len(ids) == self.batch
+                if not jobs:
                     continue
-                rung = True
-                if not tried or self._wake.someone_lingers():
-                    # Idle until rung: a lingering sender claims what comes meanwhile.
-                    rung = self._wake.wait(self.poll_seconds)
-                if self.linger_seconds and rung:  # a poll claims at once
-                    with self._wake.lingering():
-                        self._stop.wait(self.linger_seconds)
+                try:
+                    self._count(_send_and_record(self.factory, self.settings, jobs,
+                                                 self.policy, worker, connections,
+                                                 time.monotonic()))
+                except Exception:  # recorded nothing: the leases run out and rows go again
+                    log.exception("delivery worker %s: recording a batch failed", worker)
 
     def start(self) -> DeliveryWorker:
         """Start the sender threads (returns at once)."""

@@ -1,4 +1,4 @@
-"""The worker's doorbell: one idle sender per ring, none while a sender lingers to claim."""
+"""The worker's doorbell: a ring is kept until the turn holder's next wait; clear drops it."""
 
 from __future__ import annotations
 
@@ -8,40 +8,43 @@ import time
 from reporting.delivery.worker import Doorbell
 
 
-def _waiter(bell: Doorbell, woke: list[float]) -> threading.Thread:
+def test_a_ring_wakes_the_waiting_sender_at_once() -> None:
+    bell, woke = Doorbell(), []
     started = time.monotonic()
 
     def wait() -> None:
-        bell.wait(timeout=1.0)
-        woke.append(time.monotonic() - started)
+        woke.append((bell.wait(timeout=2.0), time.monotonic() - started))
 
-    thread = threading.Thread(target=wait)
-    thread.start()
+    waiter = threading.Thread(target=wait)
+    waiter.start()
     time.sleep(0.05)  # let it reach the wait
-    return thread
-
-
-def test_a_ring_wakes_one_waiting_sender() -> None:
-    bell, woke = Doorbell(), []
-    first, second = _waiter(bell, woke), _waiter(bell, woke)
     bell.set()
-    first.join(2)
-    second.join(2)
-    assert len(woke) == 2
-    assert min(woke) < 0.5 < max(woke)  # one woke at the ring, the other at its timeout
+    waiter.join(3)
+    assert woke and woke[0][0] is True and woke[0][1] < 1.0
 
 
-def test_no_sender_is_woken_while_another_lingers_before_its_claim() -> None:
-    bell, woke = Doorbell(), []
-    assert not bell.someone_lingers()
-    with bell.lingering():
-        assert bell.someone_lingers()
-        waiter = _waiter(bell, woke)
-        bell.set()  # the lingering sender's claim will find these rows
-        waiter.join(2)
-    assert woke and woke[0] > 0.9  # timed out: the ring was left to the lingerer
-    woke.clear()
-    waiter = _waiter(bell, woke)
-    bell.set()  # nobody lingers now: the ring wakes the idle sender
-    waiter.join(2)
-    assert woke and woke[0] < 0.5
+def test_a_ring_nobody_waited_for_is_kept_once() -> None:
+    bell = Doorbell()
+    bell.set()  # a commit while the turn holder was claiming
+    assert bell.wait(timeout=1.0) is True
+    started = time.monotonic()
+    assert bell.wait(timeout=0.1) is False  # consumed: the next wait times out
+    assert time.monotonic() - started >= 0.09
+
+
+def test_clear_drops_rings_the_next_claim_finds_anyway() -> None:
+    bell = Doorbell()
+    bell.set()
+    bell.clear()
+    assert bell.wait(timeout=0.05) is False
+
+
+def test_close_wakes_now_and_from_now_on() -> None:
+    bell = Doorbell()
+    bell.close()
+    assert bell.wait(timeout=5.0) is True
+    assert bell.wait(timeout=5.0) is True  # still closed: stopping senders never block
+    bell.clear()
+    assert bell.wait(timeout=5.0) is True
+    bell.open()
+    assert bell.wait(timeout=0.05) is False
