@@ -148,11 +148,15 @@ def _refuse_signed_addendum_update(_mapper: Any, _conn: Any, target: Addendum) -
 # --- context ----------------------------------------------------------------
 
 
-def context_for(session: Session, study: Study, user: User | None) -> dict[str, Any]:
-    """The study context templates and macros render with (patient, study, priors)."""
+def context_for(session: Session, study: Study, user: User | None,
+                others: Sequence[Study] | None = None) -> dict[str, Any]:
+    """The study context templates and macros render with (patient, study, priors).
+
+    `others`: the patient's other studies, when already loaded (`studies.priors`).
+    """
     patient = study.patient
     prior_rows = []
-    priors = studies.priors(session, study)
+    priors = studies.priors(session, study, others)
     # The signed report of each prior, all in one query.
     prior_fields = dict(session.execute(
         select(Report.study_id, Report.fields).where(
@@ -337,7 +341,7 @@ def sign(
     if user.role not in (Role.RADIOLOGIST, Role.RESIDENT):
         raise Forbidden(f"role {user.role!r} cannot sign reports")
     load_history(session, report)
-    study = study_of(session, report)
+    study, others = studies.get_study_and_others(session, report.study_id)
     if report.status in ("final", "amended"):
         pending = [a for a in report.addenda if a.signed_at is None]
         if not pending:
@@ -349,8 +353,9 @@ def sign(
         return _freeze(session, life, report, study, user, "amended", override_reason, channel)
     if report.status == "preliminary" and user.role == Role.RESIDENT:
         raise ReportAlreadySigned("already signed as preliminary; awaiting an attending's co-sign")
-    # One study context serves the checks and the frozen document (priors are queried once).
-    context = context_for(session, study, None)
+    # One study context serves the checks and the frozen document (the study and the
+    # patient's other studies, for the priors, come from one query).
+    context = context_for(session, study, None, others)
     issues = life.templates.check(report.template_snapshot, report.fields, context)
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity == "warning"]

@@ -209,12 +209,29 @@ def release(session: Session, study: Study, user: User) -> Study:
     return study
 
 
-def priors(session: Session, study: Study) -> list[Study]:
-    """The patient's earlier studies of the same body region, newest first."""
+def get_study_and_others(session: Session, study_id: str) -> tuple[Study, list[Study]]:
+    """A study and the patient's other studies, in one query (for `priors`)."""
+    patient_of = select(Study.patient_id).where(Study.id == study_id).scalar_subquery()
+    found = list(session.execute(select(Study).where(Study.patient_id == patient_of))
+                 .scalars().unique())
+    study = next((s for s in found if s.id == study_id), None)
+    if study is None:
+        raise NotFound(f"no study {study_id!r}")
+    return study, [s for s in found if s is not study]
+
+
+def priors(session: Session, study: Study, others: Sequence[Study] | None = None) -> list[Study]:
+    """The patient's earlier studies of the same body region, newest first.
+
+    `others`, the patient's other studies when the caller has them (`get_study_and_others`),
+    saves the query.
+    """
     region = region_of(study.body_part)
-    stmt = select(Study).where(Study.patient_id == study.patient_id, Study.id != study.id)
+    if others is None:
+        stmt = select(Study).where(Study.patient_id == study.patient_id, Study.id != study.id)
+        others = list(session.execute(stmt).scalars().unique())
     found = []
-    for other in session.execute(stmt).scalars().unique():
+    for other in others:
         if region and region_of(other.body_part) != region:
             continue
         when = other.performed_at or other.scheduled_at or other.created_at
