@@ -176,18 +176,21 @@ def claim(session: Session, settings: Settings, worker: str, *, limit: int = 10,
         by_lease.setdefault(lease_seconds(settings, destination), []).append(row_id)
     claimed: set[str] = set()
     for lease, ids in by_lease.items():
-        # Conditional: a row another worker leased in the meantime is left alone.
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(SENDABLE),
-                   or_(OutboxMessage.claimed_until.is_(None),
-                       OutboxMessage.claimed_until < now))
-            .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease))
-            .returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)
-        )
+        result = session.execute(_LEASE, {"ids": ids, "now": now, "worker": worker,
+                                          "until": now + timedelta(seconds=lease)})
         claimed.update(result.scalars())
     return [row_id for row_id, _ in found if row_id in claimed]
+
+
+_OUTBOX = OutboxMessage.__table__
+# Conditional: a row another worker leased in the meantime is left alone.
+_LEASE = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.status.in_(SENDABLE),
+           or_(_OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until < bindparam("now")))
+    .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
+    .returning(_OUTBOX.c.id)
+)
 
 
 def next_due_in(session: Session, now: datetime | None = None) -> float | None:

@@ -163,22 +163,37 @@ def _read_document(job: _Job, key: payloads.DocumentKey, stored: dict[str, Any],
     job.doc = doc
 
 
+# The batch's statements, built once (building one costs about as much as running it);
+# `ids` expands to the batch's outbox ids.
+_CLAIMED_ROWS = (
+    select(OutboxMessage, ReportVersion.content_hash, Study.id, Study.patient_id,
+           ReportVersion.document, ReportVersion.canonical_text)
+    .join(ReportVersion, (ReportVersion.report_id == OutboxMessage.report_id)
+          & (ReportVersion.number == OutboxMessage.report_version))
+    .join(Report, Report.id == OutboxMessage.report_id)
+    .join(Study, Study.id == Report.study_id)
+    .where(OutboxMessage.id.in_(bindparam("ids", expanding=True)))
+)
+_WAITING = select(OutboxMessage.id).where(OutboxMessage.id.in_(bindparam("ids", expanding=True)),
+                                          outbox.earlier_undelivered())
+_ROW_STATES = (
+    select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.destination,
+           OutboxMessage.report_id, OutboxMessage.report_version, OutboxMessage.kind,
+           OutboxMessage.next_attempt_at, OutboxMessage.delivered_at)
+    .where(OutboxMessage.id.in_(bindparam("ids", expanding=True)))
+)
+_STILL_SENDABLE = (
+    select(OutboxMessage.id)
+    .where(OutboxMessage.report_id.in_(bindparam("report_ids", expanding=True)),
+           OutboxMessage.status.in_(SENDABLE)).limit(1)
+)
+
+
 def _load(session: Session, settings: Settings, life: reports.Lifecycle,
           outbox_ids: Sequence[str]) -> list[_Job]:
     """Read the claimed rows and their documents, in the caller's transaction (no writes)."""
-    found = session.execute(
-        select(OutboxMessage, ReportVersion.content_hash, Study.id, Study.patient_id,
-               ReportVersion.document, ReportVersion.canonical_text)
-        .join(ReportVersion, (ReportVersion.report_id == OutboxMessage.report_id)
-              & (ReportVersion.number == OutboxMessage.report_version))
-        .join(Report, Report.id == OutboxMessage.report_id)
-        .join(Study, Study.id == Report.study_id)
-        .where(OutboxMessage.id.in_(outbox_ids))
-    ).all()
-    waiting = set(session.execute(
-        select(OutboxMessage.id).where(OutboxMessage.id.in_(outbox_ids),
-                                       outbox.earlier_undelivered())
-    ).scalars())
+    found = session.execute(_CLAIMED_ROWS, {"ids": list(outbox_ids)}).all()
+    waiting = set(session.execute(_WAITING, {"ids": list(outbox_ids)}).scalars())
     by_id = {row.id: (row, content_hash, study_id, patient_id, stored, text)
              for row, content_hash, study_id, patient_id, stored, text in found}
     jobs: list[_Job] = []
@@ -276,10 +291,7 @@ def _record(factory: sessionmaker[Session], jobs: Sequence[_Job], policy: outbox
         return
     with transaction(factory) as session:
         current = {row.id: row for row in session.execute(
-            select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.destination,
-                   OutboxMessage.report_id, OutboxMessage.report_version, OutboxMessage.kind,
-                   OutboxMessage.next_attempt_at, OutboxMessage.delivered_at)
-            .where(OutboxMessage.id.in_([j.outbox_id for j in touched])))}
+            _ROW_STATES, {"ids": [j.outbox_id for j in touched]})}
         now = utcnow()
         attempts: list[DeliveryAttempt] = []
         done: list[dict[str, Any]] = []
@@ -333,9 +345,7 @@ def _record(factory: sessionmaker[Session], jobs: Sequence[_Job], policy: outbox
         if released:
             session.execute(_ROW_RELEASE, released)
         if delivered_reports and session.execute(
-            select(OutboxMessage.id).where(OutboxMessage.report_id.in_(delivered_reports),
-                                           OutboxMessage.status.in_(SENDABLE)).limit(1)
-        ).first() is not None:
+            _STILL_SENDABLE, {"report_ids": sorted(delivered_reports)}).first() is not None:
             # A later version of a delivered report may have been waiting for it.
             outbox.wake_after_commit(session)
         # Last, right before the commit: on PostgreSQL the chain lock is held until then.
