@@ -16,6 +16,8 @@ from reporting.core.db import insert_rows, is_postgres, utcnow
 
 GENESIS = "0" * 64
 _PG_CHAIN_LOCK = 7_214_001  # advisory lock id serialising appends across app instances
+_PG_CHAIN_HEAD = text("SELECT audit_chain_head(:k)")
+_LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
 
 
 @dataclass(frozen=True)
@@ -88,11 +90,14 @@ def record_many(session: Session, entries: Sequence[Entry]) -> list[AuditEvent]:
     inserts, at once (`insert_rows`); the returned objects are not in the session."""
     if not entries:
         return []
+    session.flush()  # the caller's pending writes first: the chain lock is held briefly
     if is_postgres(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
-    prev = session.execute(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).scalar_one_or_none() or GENESIS
+        # The chain lock, then the last hash read after it is granted: one round trip
+        # (the function of migration 0005).
+        head = session.execute(_PG_CHAIN_HEAD, {"k": _PG_CHAIN_LOCK})
+    else:
+        head = session.execute(_LAST_HASH)  # SQLite: the writer lock serialises appends
+    prev = head.scalar_one_or_none() or GENESIS
     events = []
     for entry in entries:
         event = AuditEvent(
