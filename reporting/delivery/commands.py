@@ -48,7 +48,7 @@ def deliveries_retry(delivery_id: str = typer.Argument(...)) -> None:
 
 
 def worker(threads: int = typer.Option(4, "--threads", help="parallel senders"),
-           poll: float = typer.Option(1.0, "--poll", help="seconds between outbox polls")) -> None:
+           poll: float = typer.Option(0.1, "--poll", help="seconds between outbox polls")) -> None:
     """Run the delivery worker until interrupted (alongside or instead of `serve`)."""
     from reporting import services
     from reporting.delivery.worker import DeliveryWorker
