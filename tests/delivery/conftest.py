@@ -1,4 +1,5 @@
-"""Delivery fixtures: a real Orthanc and a recording FHIR stand-in, each its own process."""
+"""Delivery fixtures: a real Orthanc, a recording FHIR stand-in and an MLLP peer, each its own
+process."""
 
 from __future__ import annotations
 
@@ -14,6 +15,19 @@ from reporting.delivery.samples import sample_document
 from tests.conftest import Account
 from tests.delivery.flow import make_accounts
 from tests.delivery.servers import FhirStandIn, Orthanc
+from tests.hl7.hl7_peer_control import PeerProcess
+
+
+@pytest.fixture
+def peer(tmp_path: Path) -> Iterator[PeerProcess]:
+    """An MLLP peer process answering AA (its `slow` mode answers after 3 s)."""
+    p = PeerProcess(tmp_path / "peer", mode="ack", delay=3.0)
+    p.record_dir.parent.mkdir(parents=True, exist_ok=True)
+    p.start()
+    try:
+        yield p
+    finally:
+        p.stop()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,6 +16,15 @@ from tests.conftest import ACCOUNT_SPECS, Account, study_body
 
 _accessions = itertools.count(1)
 IMPRESSION = "No acute cardiopulmonary abnormality."
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def signed_report(client: TestClient, accounts: dict[str, Account], *, facility: str = "NGH",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from reporting.delivery.models import DeliveryAttempt, OutboxMessage
 from reporting.delivery.worker import DeliveryWorker, deliver_batch
 from reporting.hl7.sender import Hl7Connections
 from tests.conftest import _fresh_url, make_settings
-from tests.delivery.flow import add_addendum, signed_report
+from tests.delivery.flow import add_addendum, signed_report, wait_for
 from tests.hl7.hl7_peer_control import PeerProcess
 
 FAST = outbox.RetryPolicy(base_seconds=0.05, ceiling_seconds=0.3)
@@ -37,26 +36,6 @@ def _settings(db_url: str, tmp_path: Path, port: int, timeout: float) -> Setting
     return make_settings(db_url, tmp_path, destinations=[
         {"name": "ris", "kind": "hl7", "port": port, "timeout_seconds": timeout,
          "max_attempts": 100}])
-
-
-@pytest.fixture
-def peer(tmp_path: Path) -> Iterator[PeerProcess]:
-    p = PeerProcess(tmp_path / "peer", mode="ack", delay=3.0)
-    p.record_dir.parent.mkdir(parents=True, exist_ok=True)
-    p.start()
-    try:
-        yield p
-    finally:
-        p.stop()
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def msh10(message: bytes) -> str:

@@ -8,11 +8,9 @@ backlog is shared by the senders.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
@@ -21,22 +19,10 @@ from reporting.delivery import outbox
 from reporting.delivery.models import DeliveryAttempt, OutboxMessage
 from reporting.delivery.worker import DeliveryWorker
 from tests.conftest import make_settings
-from tests.delivery.flow import signed_report
-from tests.delivery.test_worker_faults import wait_for
+from tests.delivery.flow import signed_report, wait_for
 from tests.hl7.hl7_peer_control import PeerProcess
 
 FAST = outbox.RetryPolicy(base_seconds=0.05, ceiling_seconds=0.3)
-
-
-@pytest.fixture
-def peer(tmp_path: Path) -> Iterator[PeerProcess]:
-    p = PeerProcess(tmp_path / "peer", mode="ack", delay=0.2)
-    p.record_dir.parent.mkdir(parents=True, exist_ok=True)
-    p.start()
-    try:
-        yield p
-    finally:
-        p.stop()
 
 
 def _app(sqlite_url: str, tmp_path: Path, port: int) -> Any:
@@ -90,6 +76,9 @@ def test_a_full_batch_hands_the_turn_on_so_senders_share_a_backlog(
         accounts = accounts_factory(app)
         for _ in range(6):  # signed while no worker runs: a backlog
             signed_report(client, accounts)
+        peer.stop()
+        peer.delay = 0.2
+        peer.start()
         peer.set_mode("slow")  # 0.2 s an answer: a batch of 2 keeps a sender busy
         worker = DeliveryWorker(app.state.sessionmaker, settings, app.state.lifecycle,
                                 threads=3, batch=2, poll_seconds=30, policy=FAST, name="w")
