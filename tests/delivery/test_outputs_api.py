@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,13 @@ from reporting.delivery.sr import text_items
 from reporting.delivery.worker import DeliveryWorker
 from reporting.hl7.validation import validate_message
 from tests.conftest import Account
-from tests.delivery.flow import IMPRESSION, add_addendum, make_accounts, signed_report
+from tests.delivery.flow import (
+    IMPRESSION,
+    add_addendum,
+    make_accounts,
+    signed_report,
+    wait_for,
+)
 from tests.delivery.servers import Orthanc
 
 
@@ -115,15 +120,6 @@ def pacs_app(sqlite_url: str, tmp_path: Path, orthanc: Orthanc,
         yield client, make_accounts(client.app, password_hashes)  # type: ignore[arg-type]
 
 
-def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_signed_report_reaches_orthanc_even_when_it_was_down(
         pacs_app: tuple[TestClient, dict[str, Account]], orthanc: Orthanc) -> None:
     client, accounts = pacs_app
@@ -145,10 +141,10 @@ def test_signed_report_reaches_orthanc_even_when_it_was_down(
                                 poll_seconds=0.1,
                                 policy=outbox.RetryPolicy(base_seconds=0.2, ceiling_seconds=0.5))
         with worker:
-            _wait(lambda: "connection_refused" in codes(), 10, "a refused attempt")
+            wait_for(lambda: "connection_refused" in codes(), 10, "a refused attempt")
             assert row().status == "retrying"
             orthanc.start()
-            _wait(lambda: row().status == "delivered", 20, "delivery after Orthanc restarted")
+            wait_for(lambda: row().status == "delivered", 20, "delivery after Orthanc restarted")
     finally:
         if orthanc.proc is None:
             orthanc.start()
