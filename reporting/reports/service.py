@@ -350,7 +350,8 @@ def sign(
             raise Forbidden("only an attending radiologist can sign addenda")
         for addendum in pending:
             _sign_addendum(addendum, user)
-        return _freeze(session, life, report, study, user, "amended", override_reason, channel)
+        return _freeze(session, life, report, study, user, "amended", override_reason, channel,
+                       context_for(session, study, None, others))
     if report.status == "preliminary" and user.role == Role.RESIDENT:
         raise ReportAlreadySigned("already signed as preliminary; awaiting an attending's co-sign")
     # One study context serves the checks and the frozen document (the study and the
