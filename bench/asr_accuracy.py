@@ -2,7 +2,7 @@
 
     python bench/asr_accuracy.py [--models tiny.en,base] [--split all|dev,heldout,...]
                                  [--details] [--skip-plain] [--num-hypotheses N]
-                                 [--lm-weight W]
+                                 [--lm-weight W] [--device cpu|cuda] [--compute-type T]
 
 Prints one JSON object. For each model and split: word error rate and medical-term
 error rate (medwer 1.0.0: pinned Whisper normaliser, bundled term list) of
@@ -42,15 +42,18 @@ written in session 16 after that session's changes (round 18), scored once with 
 before and after them, in aggregate only."""
 
 
-def load_model(name: str, data_dir: Path, threads: int):  # type: ignore[no-untyped-def]
-    """A faster-whisper model for `name` resolved offline by reporting.asr.models."""
+def load_model(name: str, data_dir: Path, threads: int,  # type: ignore[no-untyped-def]
+               device: str = "cpu", compute_type: str = "auto"):
+    """A faster-whisper model for `name` resolved offline by reporting.asr.models, on the
+    device and compute type the server would use for the same settings."""
     from faster_whisper import WhisperModel
 
-    from reporting.asr.models import resolve_model
+    from reporting.asr.models import resolve_model, resolve_runtime
     from reporting.core.config import AsrSettings
 
-    path = resolve_model(AsrSettings(model=name), data_dir)
-    return WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=threads)
+    settings = AsrSettings(model=name, device=device, compute_type=compute_type)
+    path = resolve_model(settings, data_dir)
+    return WhisperModel(path, **resolve_runtime(settings).model_kwargs(), cpu_threads=threads)
 
 
 def manifest(splits: list[str]) -> list[dict[str, object]]:
@@ -100,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path,
                         default=Path(os.environ.get("REPORTING_DATA_DIR", ROOT / "var")))
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or auto")
+    parser.add_argument("--compute-type", default="auto",
+                        help="CTranslate2 compute type (auto: int8 on CPU, float16 on a GPU)")
     parser.add_argument("--skip-plain", action="store_true")
     parser.add_argument("--num-hypotheses", type=int, default=None,
                         help="beam hypotheses rescored per chunk (1: no rescoring; default: "
@@ -131,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         "rescoring": tuning or "pipeline defaults", "models": {},
     }
     for name in [m.strip() for m in args.models.split(",") if m.strip()]:
-        model = load_model(name, args.data_dir, args.threads)
+        model = load_model(name, args.data_dir, args.threads, args.device, args.compute_type)
         decoder = WhisperDecoder(model)
         plain: dict[str, str] = {}
         ours: dict[str, str] = {}
@@ -160,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             }
         model_report: dict[str, object] = {
             "splits": per_split,
+            "device": model.model.device, "compute_type": model.model.compute_type,
             "audio_s": round(audio_s, 1),
             "rtf_plain": round(timing["plain_s"] / audio_s, 3) if plain else None,
             "rtf_ours": round(timing["ours_s"] / audio_s, 3),

@@ -274,7 +274,8 @@ class Bench:
         self.env = {**os.environ, "REPORTING_DATA_DIR": str(workdir / "var"),
                     "REPORTING_ASR__MODEL": model, "REPORTING_ASR__PRELOAD": "true",
                     "REPORTING_HL7__LISTEN": "", "REPORTING_RUN_WORKERS": "false",
-                    "PYTHONPATH": str(ROOT)}
+                    "PYTHONPATH": os.pathsep.join(
+                        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self.env.pop("REPORTING_DATABASE_URL", None)
         if "cpu_threads" in experiment:
             self.env["REPORTING_ASR__CPU_THREADS"] = str(int(experiment["cpu_threads"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from reporting.core.db import make_engine, make_sessionmaker
 from tests.support.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parents[1]
+ASR_DEVICE = os.environ.get("REPORTING_TEST_ASR_DEVICE", "cpu")
+"""Device of the speech tests' shared models: `cuda` runs them on a GPU (tests/asr/test_gpu.py)."""
 _db_counter = itertools.count()
 
 

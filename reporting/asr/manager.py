@@ -47,7 +47,7 @@ from reporting.asr.decoder import (
     WhisperDecoder,
 )
 from reporting.asr.language_model import load_language_model
-from reporting.asr.models import resolve_model
+from reporting.asr.models import Runtime, resolve_model, resolve_runtime, wants_gpu
 from reporting.asr.rescoring import decode_rescored
 from reporting.asr.vad import speech_chunks
 from reporting.core.config import AsrSettings
@@ -158,7 +158,7 @@ class AsrManager:
         self.data_dir = Path(data_dir)
         self.final_options = final_options
         self.partial_options = partial_options
-        on_gpu = asr.device.startswith("cuda")
+        on_gpu = wants_gpu(asr)
         cores = os.cpu_count() or 1
         if decode_threads:
             self.decode_threads = decode_threads
@@ -171,6 +171,8 @@ class AsrManager:
             # decoder's small matrices do not split well), so decode one utterance per core.
             self.decode_threads = min(MAX_AUTO_DECODE_THREADS, cores)
         self.cpu_threads = asr.cpu_threads or max(1, cores // self.decode_threads)
+        self.runtime: Runtime | None = None
+        """Device and compute type the model runs with (set when it is loaded)."""
         self._model: WhisperModel | None = None
         self._decoder: WhisperDecoder | None = None
         self._partial_decoder: WhisperDecoder | None = None
@@ -232,15 +234,16 @@ class AsrManager:
                 return
             from faster_whisper import WhisperModel
 
+            runtime = resolve_runtime(self.settings)
             path = resolve_model(self.settings, self.data_dir)
             started = time.perf_counter()
             self._model = WhisperModel(
                 path,
-                device=self.settings.device,
-                compute_type=self.settings.compute_type,
+                **runtime.model_kwargs(),
                 cpu_threads=self.cpu_threads,
                 num_workers=self.decode_threads,
             )
+            self.runtime = runtime
             decoder = WhisperDecoder(self._model)
             self.model_path = path
             self._partial_decoder = self._load_partial_decoder(path) or decoder
@@ -250,8 +253,8 @@ class AsrManager:
                 self.model_name,
                 path,
                 time.perf_counter() - started,
-                self.settings.device,
-                self.settings.compute_type,
+                runtime.device,
+                runtime.compute_type,
                 self.cpu_threads,
                 self.decode_threads,
             )
@@ -273,8 +276,7 @@ class AsrManager:
                 return None
             model = WhisperModel(
                 path,
-                device=self.settings.device,
-                compute_type=self.settings.compute_type,
+                **resolve_runtime(self.settings).model_kwargs(),
                 cpu_threads=self.cpu_threads,
                 num_workers=self.decode_threads,
             )

@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from reporting.core.config import AsrSettings
@@ -175,3 +176,69 @@ _HUB_SIZES = frozenset(
         "turbo",
     }
 )
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Where and how CTranslate2 runs the model: `device`, `device_index`, `compute_type`."""
+
+    device: str
+    device_index: int
+    compute_type: str
+
+    @property
+    def on_gpu(self) -> bool:
+        return self.device == "cuda"
+
+    def model_kwargs(self) -> dict[str, object]:
+        """The keyword arguments `faster_whisper.WhisperModel` takes for this runtime."""
+        return {"device": self.device, "device_index": self.device_index,
+                "compute_type": self.compute_type}
+
+
+def cuda_device_count() -> int:
+    """CUDA devices CTranslate2 can use (0 without a GPU or a CUDA-enabled build)."""
+    import ctranslate2
+
+    try:
+        return ctranslate2.get_cuda_device_count()
+    except Exception:  # no driver, or a CPU-only build
+        return 0
+
+
+def _device_name(asr: AsrSettings) -> str:
+    device = asr.device.strip().lower() or "cpu"
+    if device == "auto":
+        return "cuda" if cuda_device_count() > 0 else "cpu"
+    return device
+
+
+def wants_gpu(asr: AsrSettings) -> bool:
+    """True when `asr.device` names a GPU (`cuda`, `cuda:N`, or `auto` with one present)."""
+    return _device_name(asr).startswith("cuda")
+
+
+def resolve_runtime(asr: AsrSettings) -> Runtime:
+    """`asr.device` (`cpu`, `cuda`, `cuda:N`, `auto`) and `asr.compute_type` (`auto`: int8 on
+    CPU, float16 on a GPU) made concrete; a GPU asked for but absent is a clear error."""
+    device = _device_name(asr)
+    index = 0
+    if device.startswith("cuda:"):
+        device, _, number = device.partition(":")
+        if not number.isdigit():
+            raise ModelNotAvailable(f"REPORTING_ASR__DEVICE={asr.device!r}: expected cuda:N")
+        index = int(number)
+    if device not in ("cpu", "cuda"):
+        raise ModelNotAvailable(
+            f"REPORTING_ASR__DEVICE={asr.device!r}: expected cpu, cuda, cuda:N or auto")
+    if device == "cuda":
+        count = cuda_device_count()
+        if index >= count:
+            raise ModelNotAvailable(
+                f"REPORTING_ASR__DEVICE={asr.device!r} but CTranslate2 sees "
+                f"{count} CUDA device(s); check the NVIDIA driver and that cuBLAS 12 "
+                "(libcublas.so.12) is on the library path, or use cpu")
+    compute = asr.compute_type.strip().lower() or "auto"
+    if compute == "auto":
+        compute = "float16" if device == "cuda" else "int8"
+    return Runtime(device, index, compute)

@@ -23,9 +23,9 @@ class AsrSettings(BaseModel):
     model: str = "base"
     """`base`, `tiny.en`, a CTranslate2 Whisper directory, or a hub id when online."""
     device: str = "cpu"
-    """`cpu`, `cuda` or `auto`."""
-    compute_type: str = "int8"
-    """CTranslate2 compute type: int8 on CPU, float16 or int8_float16 on GPU."""
+    """`cpu`, `cuda` (or `cuda:N` for the Nth GPU), or `auto` (a GPU when CTranslate2 sees one)."""
+    compute_type: str = "auto"
+    """CTranslate2 compute type; `auto` is int8 on CPU and float16 on a GPU."""
     cpu_threads: int = 0
     """Threads per decode; 0 = automatic (on CPU one decode per core, up to 4 at once)."""
     allow_download: bool = False

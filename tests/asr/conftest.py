@@ -13,6 +13,7 @@ from reporting.asr.decoder import WhisperDecoder
 from reporting.asr.manager import AsrManager
 from reporting.asr.vocabulary import Lexicon, load_lexicon
 from reporting.core.config import AsrSettings
+from tests.conftest import ASR_DEVICE
 
 FIXTURES = Path(__file__).resolve().parents[2] / "audio_fixtures"
 SR = 16_000
@@ -47,7 +48,7 @@ def asr_manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsrManager
     # They hold `WhisperDecoder.decode`, so finals here skip the N-best rescoring (tested in
     # test_decoder.py and through the dictation WebSocket, where it is on).
     manager = AsrManager(
-        AsrSettings(model="tiny.en", cpu_threads=0, max_sessions=4, rescore_finals=False),
+        AsrSettings(model="tiny.en", device=ASR_DEVICE, max_sessions=4, rescore_finals=False),
         data_dir, decode_threads=1,
     )
     manager.load()
@@ -58,12 +59,13 @@ def asr_manager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsrManager
 
 @pytest.fixture(scope="session")
 def tiny_decoder() -> WhisperDecoder:
-    """A real tiny.en decoder (int8, 2 threads) for the whole-file and N-best paths."""
+    """A real tiny.en decoder (int8, 2 threads on CPU) for the whole-file and N-best paths."""
     from faster_whisper import WhisperModel
 
-    from reporting.asr.models import tiny_en_dir
+    from reporting.asr.models import resolve_runtime, tiny_en_dir
 
-    model = WhisperModel(str(tiny_en_dir()), device="cpu", compute_type="int8", cpu_threads=2)
+    runtime = resolve_runtime(AsrSettings(device=ASR_DEVICE))
+    model = WhisperModel(str(tiny_en_dir()), **runtime.model_kwargs(), cpu_threads=2)
     return WhisperDecoder(model)
 
 

@@ -58,3 +58,32 @@ def test_hub_ids_are_refused_offline(tmp_path: Path, name: str) -> None:
         resolve_model(AsrSettings(model=name, allow_download=False), tmp_path)
     assert "pip" in err.value.message or "PyPI" in err.value.message
     assert not (tmp_path / "models").exists()
+
+
+def test_auto_compute_type_is_int8_on_cpu() -> None:
+    runtime = models.resolve_runtime(AsrSettings())
+    assert (runtime.device, runtime.device_index, runtime.compute_type) == ("cpu", 0, "int8")
+    assert not runtime.on_gpu
+    explicit = models.resolve_runtime(AsrSettings(compute_type="float32"))
+    assert explicit.compute_type == "float32"
+
+
+def test_auto_device_follows_what_ctranslate2_sees() -> None:
+    runtime = models.resolve_runtime(AsrSettings(device="auto"))
+    if models.cuda_device_count() > 0:
+        assert (runtime.device, runtime.compute_type) == ("cuda", "float16")
+    else:
+        assert (runtime.device, runtime.compute_type) == ("cpu", "int8")
+
+
+@pytest.mark.parametrize("device", ["tpu", "cuda:x", "cuda:"])
+def test_a_device_that_is_no_device_is_refused(device: str) -> None:
+    with pytest.raises(ModelNotAvailable, match=r"expected (cpu, cuda|cuda:N)"):
+        models.resolve_runtime(AsrSettings(device=device))
+
+
+def test_a_gpu_that_is_not_there_is_a_clear_error() -> None:
+    count = models.cuda_device_count()
+    with pytest.raises(ModelNotAvailable, match=f"sees {count} CUDA device") as err:
+        models.resolve_runtime(AsrSettings(device=f"cuda:{count}"))
+    assert "cpu" in err.value.message

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from reporting.app import create_app
 from reporting.asr.manager import AsrManager
-from tests.conftest import ROOT, Account, study_body
+from tests.conftest import ASR_DEVICE, ROOT, Account, study_body
 
 FIXTURES = ROOT / "audio_fixtures"
 
@@ -39,7 +39,7 @@ def shared_asr(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsrManager]
     """One tiny.en model for the whole test session (loading it is the slow part)."""
     from reporting.core.config import AsrSettings
 
-    manager = AsrManager(AsrSettings(model="tiny.en", preload=False),
+    manager = AsrManager(AsrSettings(model="tiny.en", device=ASR_DEVICE, preload=False),
                          tmp_path_factory.mktemp("asr-data"))
     manager.load()
     yield manager
