@@ -185,6 +185,9 @@ class AsrManager:
         self._admitted: set[str] = set()
         self._in_flight = 0
         self._drafts_in_flight = 0
+        self.full_rate_sessions = asr.max_sessions if on_gpu else max(2, self.decode_threads)
+        """Sessions that get live partials at the full rate; beyond them partials back off
+        (a GPU decodes a partial in tens of milliseconds: no back-off up to `max_sessions`)."""
         self.max_draft_threads = max(1, self.decode_threads - 1)
         """Decode threads live partials may hold at once: one stays free for finals."""
         self._threads: list[threading.Thread] = []

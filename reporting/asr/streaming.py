@@ -485,11 +485,17 @@ class StreamingRecognizer:
             # still be decoding beside the speculative final 200 ms from now.
             return None
         end = self._received
-        # Under load partials back off: finals first, and fewer partials per session.
-        interval = self.partial_interval * max(1.0, self.manager.active_sessions / 2)
+        interval = self.current_partial_interval()
         if end - max(self._last_partial_end, start) >= interval and not self.manager.busy():
             return start, end, False
         return None
+
+    def current_partial_interval(self) -> float:
+        """Samples of new speech between live partials now. Under load partials back off
+        (finals first, fewer partials per session): the interval grows with the sessions
+        dictating beyond those the decoder serves at the full rate."""
+        return self.partial_interval * max(
+            1.0, self.manager.active_sessions / self.manager.full_rate_sessions)
 
     async def _decode_partial(self, start: int, end: int, speculative: bool) -> None:
         options = self.manager.final_options if speculative else self.manager.partial_options

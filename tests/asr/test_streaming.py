@@ -255,3 +255,21 @@ async def test_a_final_does_not_wait_for_a_live_partial_in_flight(
     after = events[events.index(finals[0]) + 1 :]
     # The held partial turned stale: it is never sent after its utterance's final.
     assert not [e for e in after if isinstance(e, Partial) and e.start == finals[0].start]
+
+
+def test_partials_back_off_beyond_the_sessions_the_decoder_serves_at_full_rate(
+    tmp_path: Path,
+) -> None:
+    cpu = AsrManager(AsrSettings(model="tiny.en", max_sessions=8), tmp_path, decode_threads=2)
+    gpu = AsrManager(AsrSettings(model="tiny.en", device="cuda", max_sessions=8), tmp_path)
+    assert (cpu.full_rate_sessions, gpu.full_rate_sessions) == (2, 8)
+    for manager in (cpu, gpu):
+        rec = StreamingRecognizer(manager, "s0", partial_interval_s=0.4)
+        for i in range(2):
+            manager.admit(f"s{i}")
+        assert rec.current_partial_interval() == 0.4 * SR
+        for i in range(2, 8):
+            manager.admit(f"s{i}")
+        expected = 0.4 * SR * (4 if manager is cpu else 1)  # 8 sessions, 2 at full rate
+        assert rec.current_partial_interval() == expected
+    assert not cpu.loaded and not gpu.loaded  # the policy needs no model
