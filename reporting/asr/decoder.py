@@ -255,6 +255,31 @@ def collapse_loops(text: str, *, min_repeats: int = 3, max_n: int = 8) -> tuple[
     return " ".join(words), changed
 
 
+LOOP_BACK_MIN_WORDS = 8
+"""A run of at least this many words decoded twice in a row is a loop back."""
+
+
+def drop_loop_back(text: str) -> tuple[str, bool]:
+    """Drop the second copy of a run of LOOP_BACK_MIN_WORDS+ words decoded twice in a row.
+
+    Whisper sometimes jumps back in the audio mid-utterance and reads a stretch again
+    ("... The calcaneofibular ligament is thickened but intact. Small tibiotalar joint
+    effusion. Osteochondral lesion of the medial talofibular ligament is thickened but
+    intact. Small tibiotalar joint effusion. Osteochondral lesion of the medial talar
+    dome"). The copy must match word for word except its first word (where the jump lands
+    mid-word), so sentences said in a row that differ inside ("no fracture of the left
+    ankle. No fracture of the right ankle.") are kept.
+    """
+    words = text.split()
+    keys = [_norm(w) for w in words]
+    for k in range(len(words) // 2, LOOP_BACK_MIN_WORDS - 1, -1):
+        for i in range(len(words) - 2 * k + 1):
+            if keys[i + k + 1 : i + 2 * k] == keys[i + 1 : i + k] and all(keys[i + 1 : i + k]):
+                kept = [*words[: i + k], *words[i + 2 * k :]]
+                return drop_loop_back(" ".join(kept))[0], True
+    return text, False
+
+
 REPEAT_SIMILARITY = 0.8
 """Word-sequence similarity at which a sentence counts as a copy of the one before it."""
 MAX_WORDS_PER_S = 3.5
@@ -521,6 +546,7 @@ def guard(raw: str, *, level: float, no_speech: float, avg_logprob: float, n_tok
             return "", "repetition"  # it never ended: a loop, or text no one could have said
         raw = looped_sentence
     raw, _ = drop_repeated_sentences(raw, duration)
+    raw, _ = drop_loop_back(raw)
     text, looped = collapse_loops(raw)
     if looped and (compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD or not text):
         return "", "repetition"

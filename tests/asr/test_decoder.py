@@ -14,6 +14,7 @@ import pytest
 from reporting.asr.decoder import (
     DecodeOptions,
     collapse_loops,
+    drop_loop_back,
     drop_repeated_sentences,
     guard,
     is_silence_phrase,
@@ -38,6 +39,22 @@ def test_repeated_ngram_loops_are_collapsed() -> None:
     assert looped
     assert text == "No effusion."
     assert collapse_loops("very very small nodule") == ("very very small nodule", False)
+
+
+def test_a_jump_back_in_the_audio_is_read_once() -> None:
+    looped = ("The calcaneofibular ligament is thickened but intact. Small tibiotalar joint "
+              "effusion. Osteochondral lesion of the medial talofibular ligament is thickened "
+              "but intact. Small tibiotalar joint effusion. Osteochondral lesion of the medial "
+              "talar dome.")
+    assert drop_loop_back(looped) == (
+        "The calcaneofibular ligament is thickened but intact. Small tibiotalar joint "
+        "effusion. Osteochondral lesion of the medial talar dome.", True)
+    # Sentences in a row that differ inside (the side) are both dictated.
+    sides = ("There is no fracture or dislocation of the left ankle. "
+             "There is no fracture or dislocation of the right ankle.")
+    assert drop_loop_back(sides) == (sides, False)
+    short = "Mild degenerative change. Mild degenerative change."  # under eight words
+    assert drop_loop_back(short) == (short, False)
     assert collapse_loops("No acute fracture. no acute fracture")[0] == "No acute fracture."
     assert collapse_loops("left to right to left")[1] is False
     assert is_silence_phrase("Thank you.")
