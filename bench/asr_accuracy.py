@@ -112,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
                              "the pipeline's)")
     parser.add_argument("--lm-weight", type=float, default=None,
                         help="LM weight of the rescoring (default: the pipeline's)")
+    parser.add_argument("--no-exam", action="store_true",
+                        help="leave the fixtures' exam descriptions out of the prompt")
     parser.add_argument("--no-acoustic-check", action="store_true",
                         help="correct without weighing context swaps by the audio")
     args = parser.parse_args(argv)
@@ -153,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                 timing["plain_s"] += time.perf_counter() - t0
             t0 = time.perf_counter()
             result = transcribe_pipeline(path, decoder=decoder, modality=str(entry["modality"]),
+                                         exam="" if args.no_exam else str(entry.get("exam", "")),
                                          field="findings", lexicon=lexicon, **tuning)
             ours[str(entry["id"])] = result.text
             timing["ours_s"] += time.perf_counter() - t0

@@ -343,13 +343,15 @@ class Bench:
         self.free = {m: [s for s in worklist if s["modality"] == m] for m in ("CR", "CT", "MR")}
         self.templates = {m: studies[0] for m, studies in self.free.items() if studies}
 
-    def new_report(self, modality: str) -> str:
-        """A fresh draft report on a worklist study of `modality` (a new order once none is left).
+    def new_report(self, modality: str, exam: str = "") -> str:
+        """A fresh draft report on a worklist study of `modality` (a new order once none is
+        left, or when `exam` names the procedure the fixture dictates: the prompt then
+        carries that exam's vocabulary, as it does for a radiologist reading that study).
 
         Every session dictates into its own empty report, so the prompt's field context
         never holds the same fixture's text (the echo guard would drop a repeated sentence).
         """
-        if self.free[modality]:
+        if self.free[modality] and not exam:
             study_id = self.free[modality].pop(0)["id"]
         else:
             self.created += 1
@@ -358,8 +360,8 @@ class Bench:
                     "patient": {k: model["patient"][k] for k in ("mrn", "name", "sex")},
                     "accession": f"BENCH{self.created:05d}", "modality": modality,
                     "procedure_code": model["procedure_code"],
-                    "procedure_description": model["procedure_description"],
-                    "body_part": model["body_part"], "reason": model["reason"]}
+                    "procedure_description": exam or model["procedure_description"],
+                    "body_part": "" if exam else model["body_part"], "reason": model["reason"]}
             r = httpx.post(f"{self.base}/api/studies", json=body,
                            headers=self.orders_headers, timeout=30)
             r.raise_for_status()
@@ -447,7 +449,7 @@ async def _run(args: argparse.Namespace, bench: Bench) -> dict[str, Any]:
 
     # Warm-up: one short real dictation (first 3 s of a fixture), not measured.
     warm_item = pools["CR"][0]
-    await bench.stream_all([(bench.new_report("CR"), warm_item["id"],
+    await bench.stream_all([(bench.new_report("CR", warm_item.get("exam", "")), warm_item["id"],
                              pcm_of(warm_item)[: 3 * 32000])])
 
     cursor = dict.fromkeys(pools, 0)
@@ -465,7 +467,8 @@ async def _run(args: argparse.Namespace, bench: Bench) -> dict[str, Any]:
                 pool = pools[modality]
                 item = pool[cursor[modality] % len(pool)]
                 cursor[modality] += 1
-                jobs.append((bench.new_report(modality), item["id"], pcm_of(item)))
+                jobs.append((bench.new_report(modality, item.get("exam", "")), item["id"],
+                             pcm_of(item)))
             t0 = time.monotonic()
             runs = await bench.stream_all(jobs)
             time.sleep(0.5)  # let the sampler record the tail

@@ -20,7 +20,13 @@ import numpy as np
 from reporting.asr.correction import correct
 from reporting.asr.decoder import SAMPLE_RATE, DecodeOptions, Transcript, WhisperDecoder
 from reporting.asr.rescoring import LM_WEIGHT, NUM_HYPOTHESES, decode_rescored
-from reporting.asr.vocabulary import Lexicon, build_prompt, load_lexicon, section_terms
+from reporting.asr.vocabulary import (
+    Lexicon,
+    build_prompt,
+    exam_terms,
+    load_lexicon,
+    section_terms,
+)
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -159,8 +165,15 @@ def _is_echo(key: str, recent: set[str]) -> bool:
     return len(key.split()) >= ECHO_MIN_WORDS and any(words <= set(r.split()) for r in recent)
 
 
+TAIL_COPY_MIN_WORDS = 8
+"""A decoded text that starts with at least this many words of the context's end (nearly all
+the same words, in order) copied the prompt before the new speech."""
+TAIL_COPY_AGREEMENT = 0.85
+
+
 def drop_echo(raw: str, context: str) -> str:
-    """Remove leading sentences that repeat (or nearly repeat) the last context sentences."""
+    """Remove leading sentences that repeat (or nearly repeat) the last context sentences,
+    and a leading run of words that copies the end of the context."""
     if not raw or not context:
         return raw
     recent = {_sentence_key(s) for s in re.split(r"(?<=[.!?])\s+", context.strip())[-3:]}
@@ -168,7 +181,24 @@ def drop_echo(raw: str, context: str) -> str:
     sentences = re.split(r"(?<=[.!?])\s+", raw)
     while sentences and _is_echo(_sentence_key(sentences[0]), recent):
         sentences.pop(0)
-    return " ".join(sentences).strip()
+    return _drop_tail_copy(" ".join(sentences).strip(), context)
+
+
+def _drop_tail_copy(raw: str, context: str) -> str:
+    """Whisper sometimes re-reads the prompt's last words before the new speech ("...lesion
+    of the medial" then "talofibular ligament is thickened but intact. Small tibiotalar
+    joint effusion. Osteochondral lesion of the medial talar dome"): a leading run of at
+    least TAIL_COPY_MIN_WORDS words that matches the context's last words in order, all but
+    one in seven the same, is dropped. Dictation does not say its last eight words again."""
+    tail = _sentence_key(context).split()[-80:]
+    words = raw.split()
+    keyed = [(key, i) for i, word in enumerate(words) for key in _sentence_key(word).split()]
+    for k in range(min(len(keyed), len(tail)), TAIL_COPY_MIN_WORDS - 1, -1):
+        same = sum(a == b for (a, _), b in zip(keyed[:k], tail[-k:], strict=True))
+        if same >= TAIL_COPY_AGREEMENT * k:
+            cut = keyed[k - 1][1] + 1
+            return " ".join(words[cut:])
+    return raw
 
 
 _HYPHENATED_UNIT = re.compile(
@@ -211,6 +241,7 @@ def transcribe_pipeline(
     model: WhisperModel | None = None,
     field: str | None = None,
     modality: str | None = None,
+    exam: str = "",
     prior_text: str = "",
     extra_terms: Sequence[str] = (),
     lexicon: Lexicon | None = None,
@@ -225,6 +256,9 @@ def transcribe_pipeline(
     acoustic_check: bool = True,
 ) -> PipelineResult:
     """Recognise a whole recording as radiology report text (prompted decode + correction).
+
+    `exam` (the procedure description and body part) adds the words typical of that
+    examination to the prompt (`vocabulary.exam_terms`).
 
     With `num_hypotheses` > 1 and correction on, each chunk's beam hypotheses are re-ranked
     with the radiology language model (`reporting.asr.rescoring`); 1 keeps Whisper's choice.
@@ -247,6 +281,7 @@ def transcribe_pipeline(
     options = replace(options or PIPELINE_OPTIONS,
                       keep_audio_scorer=acoustic_check and use_correction)
     hotwords = ", ".join(section_terms(field, modality, limit=30)) if use_hotwords else None
+    extra_terms = [*extra_terms, *exam_terms(exam)]
     rescoring = use_correction and num_hypotheses > 1 and lm_weight > 0
 
     def decode(samples: np.ndarray, prompt: str, preceding: str) -> Transcript:

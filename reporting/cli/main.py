@@ -225,6 +225,7 @@ def transcribe(
     file: Path = typer.Argument(..., exists=True, dir_okay=False),
     field: str | None = typer.Option(None, help="report field, for vocabulary biasing"),
     modality: str | None = typer.Option(None, help="CT, MR, CR, US, ..."),
+    exam: str = typer.Option("", help='procedure description, e.g. "MR KNEE WITHOUT CONTRAST"'),
 ) -> None:
     """Transcribe a whole audio file as radiology report text."""
     from reporting.asr.manager import AsrManager
@@ -233,7 +234,7 @@ def transcribe(
     s = context.settings()
     manager = AsrManager(s.asr, s.data_dir)
     try:
-        result = transcribe_path(manager, file, field=field, modality=modality)
+        result = transcribe_path(manager, file, field=field, modality=modality, exam=exam)
     finally:
         manager.close()
     typer.echo(result["text"])

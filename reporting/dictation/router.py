@@ -76,7 +76,7 @@ async def dictation_socket(websocket: WebSocket) -> None:
 async def transcribe(
     request: Request, file: UploadFile, session: SessionDep,
     user: Annotated[User, require("dictate")],
-    field: str | None = None, modality: str | None = None,
+    field: str | None = None, modality: str | None = None, exam: str = "",
 ) -> dict[str, Any]:
     """Transcribe a whole audio file (any format FFmpeg reads) as report text."""
     manager = asr_manager(request.app)
@@ -85,7 +85,7 @@ async def transcribe(
         tmp.flush()
         try:
             result = await asyncio.to_thread(transcribe_path, manager, Path(tmp.name),
-                                             field=field, modality=modality)
+                                             field=field, modality=modality, exam=exam)
         except (ValueError, RuntimeError, OSError) as e:
             raise InvalidInput(f"audio could not be decoded: {e}", code="bad_audio") from e
     audit.record(session, actor_of(user), "transcribe", detail=f"{result['duration']:.1f} s")
@@ -93,10 +93,11 @@ async def transcribe(
 
 
 def transcribe_path(manager: AsrManager, path: Path, *, field: str | None = None,
-                    modality: str | None = None) -> dict[str, Any]:
+                    modality: str | None = None, exam: str = "") -> dict[str, Any]:
     """Whole-file recognition with the benchmarked radiology pipeline, as report text."""
     manager.load()
-    result = transcribe_pipeline(path, decoder=manager.decoder, field=field, modality=modality)
+    result = transcribe_pipeline(path, decoder=manager.decoder, field=field, modality=modality,
+                                 exam=exam)
     segments = [{"start": round(seg.start, 3), "end": round(seg.end, 3), "text": seg.text}
                 for seg in result.segments]
     return {"text": result.text, "segments": segments, "duration": round(result.duration, 3),

@@ -48,6 +48,9 @@ class ReportState:
     current_field: str
     fields: dict[str, Any]
     modality: str = ""
+    exam: str = ""
+    """The study's procedure description and body part: words typical of it go into the
+    recogniser's prompt (`vocabulary.exam_terms`)."""
     field_names: dict[str, list[str]] = field(default_factory=dict)
 
     def to_message(self) -> dict[str, Any]:
@@ -87,9 +90,11 @@ def field_names(report: Report) -> dict[str, list[str]]:
 
 
 def state_of(session: Session, report: Report) -> ReportState:
+    study = reports.study_of(session, report)
     return ReportState(report.id, report.version, report.status, report.current_field,
-                       dict(report.fields), reports.study_of(session, report).modality,
-                       field_names(report))
+                       dict(report.fields), study.modality,
+                       exam=f"{study.procedure_description} {study.body_part}".strip(),
+                       field_names=field_names(report))
 
 
 def _editable_report(session: Session, user_id: str, report_id: str) -> tuple[User, Report]:

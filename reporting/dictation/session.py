@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from reporting.asr.manager import AsrManager
 from reporting.asr.pipeline import MIN_WORDS_PER_SPEECH_S, drop_echo
 from reporting.asr.streaming import Final, Partial, RecognizerError, StreamingRecognizer
-from reporting.asr.vocabulary import build_prompt
+from reporting.asr.vocabulary import build_prompt, exam_terms
 from reporting.core.errors import ReportingError
 from reporting.dictation import commands as voice
 from reporting.dictation import service as dictation
@@ -207,7 +207,8 @@ class DictationConnection:
         centimeters", not "4 cm"). Never both: a sentence twice in the prompt makes Whisper
         copy it instead of hearing the next one."""
         saved = "" if stream.recognizer.context else stream.tail
-        return build_prompt(stream.state.current_field, stream.state.modality, saved)
+        state = stream.state
+        return build_prompt(state.current_field, state.modality, saved, exam_terms(state.exam))
 
     @staticmethod
     def _second_prompt(stream: Stream, heard: str, speech_s: float) -> str | None:
@@ -220,7 +221,8 @@ class DictationConnection:
         cut_short = len(heard.split()) < MIN_WORDS_PER_SPEECH_S * speech_s
         if not (echo or cut_short):
             return None
-        return build_prompt(stream.state.current_field, stream.state.modality, "")
+        state = stream.state
+        return build_prompt(state.current_field, state.modality, "", exam_terms(state.exam))
 
     async def on_stop(self) -> None:
         if self.state is not State.STREAMING:

@@ -62,6 +62,18 @@ def test_echo_of_the_previous_sentence_is_dropped_but_a_changed_side_is_kept() -
     )
 
 
+def test_a_reread_of_the_prompts_last_words_is_dropped() -> None:
+    context = ("The calcaneofibular ligament is thickened but intact. Small tibiotalar joint "
+               "effusion. Osteochondral lesion of the medial")
+    reread = ("talofibular ligament is thickened but intact. Small tibiotalar joint effusion. "
+              "Osteochondral lesion of the medial talar dome without a displaced fragment.")
+    assert drop_echo(reread, context) == "talar dome without a displaced fragment."
+    # Seven words again, or eight with two changed, are dictation, not a re-read.
+    for said in ("joint effusion. Osteochondral lesion of the medial femoral condyle.",
+                 "Large tibiotalar joint effusion. Chondral lesion of the medial talus."):
+        assert drop_echo(said, context) == said
+
+
 def test_chunks_of_a_real_dictation_cover_all_speech_without_cutting_it() -> None:
     audio, _ = load_fixture("ho_msk_hip_long")  # 33 s, seven sentences
     chunks = speech_chunks(audio)

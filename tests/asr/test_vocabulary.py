@@ -10,7 +10,9 @@ from reporting.asr.vocabulary import (
     PROMPT_TOKEN_BUDGET,
     build_prompt,
     count_tokens,
+    exam_terms,
     load_lexicon,
+    parse_exam_sections,
     parse_terms,
     section_terms,
     split_words,
@@ -66,8 +68,10 @@ def test_prompt_stays_within_budget_with_long_prior_text_and_terms() -> None:
     assert "term0 opacity" in prompt.lower()
 
 
-def test_prompt_budget_is_far_below_whisper_limit() -> None:
-    assert PROMPT_TOKEN_BUDGET <= 150  # Whisper shares ~223 tokens with hotwords/prefix
+def test_prompt_budget_is_below_whisper_limit() -> None:
+    # Whisper keeps the last 223 prompt tokens; the budget leaves room for the start-of-
+    # transcript tokens so the seeds and exam terms at the prompt's start are never cut.
+    assert PROMPT_TOKEN_BUDGET <= 223 - 32
 
 
 def test_prompt_budget_validation() -> None:
@@ -113,3 +117,33 @@ def test_lexicon_is_cached_until_a_template_changes(tmp_path, monkeypatch) -> No
     assert second is not first
     assert "emphysematous" in second.words
     assert "xanthogranulomatous" not in second.words
+
+
+def test_exam_terms_follow_the_procedure_description_and_body_part() -> None:
+    knee = exam_terms("MR KNEE WITHOUT CONTRAST")
+    assert knee[:2] == ("anterior cruciate ligament", "posterior cruciate ligament")
+    assert exam_terms("MR LEFT KNEES") == knee  # plurals and extra words do not matter
+    assert "cholesteatoma" in exam_terms("CT TEMPORAL BONES WITHOUT CONTRAST")  # a phrase
+    assert exam_terms("XR CHEST 2 VIEWS")[0] == "hemidiaphragms"
+    assert exam_terms("") == () and exam_terms("OUTSIDE FILM READ") == ()
+    # Two exams in one order: the first terms of each, in turn, up to the limit.
+    both = exam_terms("CT CHEST ABDOMEN AND PELVIS WITH CONTRAST", limit=6)
+    assert len(both) == 6
+    assert both[:2] == (exam_terms("CT CHEST")[0], exam_terms("CT ABDOMEN")[0])
+
+
+def test_exam_sections_parse_headers_keywords_and_terms() -> None:
+    sections = parse_exam_sections([
+        "# comment", "[knee | patella | knees]", "medial meniscus", "", "[temporal bone]",
+        "cholesteatoma"])
+    assert [s.name for s in sections] == ["knee", "temporal bone"]
+    assert sections[0].keywords == (("knee",), ("patella",))
+    assert sections[0].terms == ("medial meniscus",)
+    assert sections[1].keywords == (("temporal", "bone"),)
+
+
+def test_exam_terms_fit_the_prompt_budget_with_the_seeds() -> None:
+    terms = exam_terms("MR KNEE WITHOUT CONTRAST")
+    prompt = build_prompt("findings", "MR", "Small joint effusion. " * 20, terms)
+    assert count_tokens(prompt) <= PROMPT_TOKEN_BUDGET
+    assert "Anterior cruciate ligament" in prompt and "Small joint effusion." in prompt

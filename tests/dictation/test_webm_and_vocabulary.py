@@ -9,7 +9,7 @@ import av
 import numpy as np
 import soundfile as sf
 
-from reporting.asr.vocabulary import build_prompt
+from reporting.asr.vocabulary import build_prompt, exam_terms
 from reporting.dictation import service as dictation
 from reporting.dictation.models import DictationSegment, DictationSession
 from reporting.dictation.session import DictationConnection
@@ -136,9 +136,9 @@ def test_readings_taken_from_the_prompt_are_decoded_again_without_the_fields_tex
         tail="Endotracheal tube tip terminates 4 cm above the carina.",
         recognizer=SimpleNamespace(
             context="Endotracheal tube tip terminates four centimeters above the carina."),
-        state=SimpleNamespace(current_field="findings", modality="CR"))
+        state=SimpleNamespace(current_field="findings", modality="CR", exam="XR CHEST 2 VIEWS"))
     judge = DictationConnection._second_prompt
-    plain = build_prompt("findings", "CR", "")
+    plain = build_prompt("findings", "CR", "", exam_terms("XR CHEST 2 VIEWS"))
     # A copy of the field's last sentence, and a sentence cut short after three words of
     # four seconds of speech: decoded again with the prompt that lacks the field's text.
     assert judge(stream, "Endotracheal tube tip terminates 4 cm above the carina.", 3.0) == plain

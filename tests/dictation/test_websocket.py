@@ -106,6 +106,34 @@ def test_each_prompt_carries_the_fields_text_once(live: Live, monkeypatch: Any) 
     later = [p for p in prompts if "carina" in p]
     assert later, "the next utterances are decoded with the field's text"
     assert all(p.count("carina") == 1 for p in later), later
+    # The study is an "XR CHEST 2 VIEWS": the chest exam vocabulary is in every prompt.
+    assert all("hemidiaphragms" in p.lower() for p in prompts), prompts[0]
+
+
+def test_the_prompt_carries_the_vocabulary_of_the_study_exam(
+    live: Live, accounts_sqlite: dict, monkeypatch: Any
+) -> None:
+    knee = live.new_report(accounts_sqlite, accession="K1", procedure_code="MRKNEE",
+                           procedure_description="MR KNEE WITHOUT CONTRAST", modality="MR",
+                           body_part="KNEE")
+    manager = live.client.app.state.asr  # type: ignore[attr-defined]
+    prompts: list[str] = []
+    decode = manager.decode
+
+    async def recording(audio: Any, **kwargs: Any) -> Any:
+        prompts.append(kwargs.get("prompt", ""))
+        return await decode(audio, **kwargs)
+
+    monkeypatch.setattr(manager, "decode", recording)
+    with live.client.websocket_connect(url(live)) as ws:
+        start(ws, knee["id"], field="findings")
+        stream(ws, pcm16("mr_knee"))
+        ws.send_json({"type": "stop"})
+        receive_until(ws, "stopped")
+    assert prompts
+    assert all("anterior cruciate ligament" in p.lower() and "medial meniscus" in p
+               for p in prompts)
+    assert not any("hemidiaphragms" in p.lower() for p in prompts)
 
 
 def test_voice_commands_move_fields_and_undo(live: Live) -> None:
