@@ -10,7 +10,7 @@ import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "audio_fixtures"
-REQUIRED = {"id", "file", "modality", "text", "spoken", "tags", "split"}
+REQUIRED = {"id", "file", "modality", "text", "spoken", "tags", "split", "exam"}
 
 
 def _manifest() -> list[dict]:
@@ -39,6 +39,7 @@ def test_manifest_is_consistent() -> None:
         else:
             assert e["text"].strip()
             assert e["spoken"].strip()
+            assert e["exam"].strip(), e["id"]  # the procedure an order would name
             words = len(e["spoken"].split())
             # Dictation runs at roughly 1-4 words per second including pauses.
             assert 1.0 <= words / info.duration <= 4.0, e["id"]
