@@ -195,6 +195,20 @@ EXAMS: dict[str, str] = {
     "h9_us_thyroid_nodule": "US THYROID",
     "h9_ct_head_stroke_fast": "CT HEAD WITHOUT CONTRAST",
     "h9_mr_spondylodiscitis_long": "MR THORACIC AND LUMBAR SPINE WITH AND WITHOUT CONTRAST",
+    "h10_ct_splenic_infarct": "CT ABDOMEN AND PELVIS WITH CONTRAST",
+    "h10_mr_frozen_shoulder": "MR SHOULDER WITHOUT CONTRAST",
+    "h10_us_renal_artery_fast": "US RENAL ARTERY DOPPLER",
+    "h10_ct_epidural_hematoma": "CT HEAD WITHOUT CONTRAST",
+    "h10_xr_coin_slow": "XR CHEST AND NECK PEDIATRIC FOREIGN BODY",
+    "h10_mr_glioblastoma_noisy": "MR BRAIN WITH AND WITHOUT CONTRAST",
+    "h10_ct_pneumomediastinum_punct": "CT CHEST WITH CONTRAST",
+    "h10_us_ovarian_torsion": "US PELVIS TRANSVAGINAL WITH DOPPLER",
+    "h10_mr_synovial_cyst": "MR LUMBAR SPINE WITHOUT CONTRAST",
+    "h10_nm_vq_scan": "NM LUNG VENTILATION PERFUSION",
+    "h10_mr_achilles": "MR ANKLE WITHOUT CONTRAST",
+    "h10_ct_pneumatosis_fast": "CT ABDOMEN AND PELVIS WITH CONTRAST",
+    "h10_us_liver_abscess": "US ABDOMEN LIVER",
+    "h10_xr_colles_long": "XR WRIST 3 VIEWS",
     "silence_only": "XR CHEST 2 VIEWS",
     "noise_only": "XR CHEST 2 VIEWS",
 }
@@ -1276,6 +1290,108 @@ def fixtures() -> list[Fixture]:
         "There is no cord compression.",
     ], split="heldout9", tags=["mr", "spine", "numbers", "long"], length_scale=1.0,
         pause=(0.8, 1.2))
+
+    # ---- heldout10: written in session 18 after round 19, scored once in aggregate ----
+    add("h10_ct_splenic_infarct", "CT", [
+        "There is a wedge shaped area of hypoenhancement in the posterior spleen.",
+        "It extends to the capsule and has no mass effect.",
+        "The findings are most consistent with a splenic infarct.",
+        "The splenic artery and vein are patent.",
+    ], split="heldout10", tags=["ct", "abdomen"], length_scale=1.0)
+    add("h10_mr_frozen_shoulder", "MR", [
+        "The coracohumeral ligament is thickened and the rotator interval fat is obliterated.",
+        ("The inferior glenohumeral ligament measures five millimeters in thickness.",
+         "The inferior glenohumeral ligament measures 5 mm in thickness."),
+        "These findings suggest adhesive capsulitis.",
+        "The rotator cuff tendons are intact.",
+    ], split="heldout10", tags=["mr", "msk", "numbers"], length_scale=1.0)
+    add("h10_us_renal_artery_fast", "US", [
+        ("The peak systolic velocity in the right renal artery is three hundred ten "
+         "centimeters per second.",
+         "The peak systolic velocity in the right renal artery is 310 cm/s."),
+        ("The renal to aortic ratio is four point one.",
+         "The renal to aortic ratio is 4.1."),
+        "Intrarenal waveforms show a tardus parvus pattern.",
+        "These findings indicate a hemodynamically significant renal artery stenosis.",
+    ], split="heldout10", tags=["us", "vascular", "numbers", "fast"], length_scale=0.88)
+    add("h10_ct_epidural_hematoma", "CT", [
+        "There is a biconvex hyperdense extra axial collection over the right temporal lobe.",
+        ("It measures one point four centimeters in maximal thickness.",
+         "It measures 1.4 cm in maximal thickness."),
+        "An overlying nondisplaced fracture of the temporal squama is present.",
+        "There is effacement of the right lateral ventricle and uncal herniation is not seen.",
+    ], split="heldout10", tags=["ct", "neuro", "numbers"], length_scale=1.0)
+    add("h10_xr_coin_slow", "CR", [
+        "A round radiopaque foreign body projects over the upper esophagus.",
+        "It is seen en face on the frontal view, consistent with a coin.",
+        "The lungs are clear and there is no pneumomediastinum.",
+    ], split="heldout10", tags=["chest-xray", "pediatric", "slow"], length_scale=1.18)
+    add("h10_mr_glioblastoma_noisy", "MR", [
+        "There is a heterogeneously enhancing mass in the left frontal lobe with central necrosis.",
+        "It crosses the genu of the corpus callosum.",
+        "Surrounding vasogenic edema causes subfalcine herniation to the right.",
+        "The appearance is most concerning for glioblastoma.",
+    ], split="heldout10", tags=["mr", "neuro", "noise"], snr_db=18.0, length_scale=1.0)
+    add("h10_ct_pneumomediastinum_punct", "CT", [
+        ("There is extensive pneumomediastinum extending into the neck comma without "
+         "pneumothorax period",
+         "There is extensive pneumomediastinum extending into the neck, without "
+         "pneumothorax."),
+        ("The esophagus is normal in caliber period",
+         "The esophagus is normal in caliber."),
+        ("No extravasation of oral contrast is seen period",
+         "No extravasation of oral contrast is seen."),
+    ], split="heldout10", tags=["ct", "chest", "spoken-punctuation"], length_scale=1.0)
+    add("h10_us_ovarian_torsion", "US", [
+        ("The right ovary is enlarged, measuring six point two by four point eight "
+         "centimeters.",
+         "The right ovary is enlarged, measuring 6.2 x 4.8 cm."),
+        "Multiple peripherally displaced follicles are present.",
+        "No arterial or venous flow is detected within the right ovary.",
+        "These findings are concerning for ovarian torsion.",
+    ], split="heldout10", tags=["us", "pelvis", "numbers"], length_scale=1.0)
+    add("h10_mr_synovial_cyst", "MR", [
+        ("There is a synovial cyst arising from the left L four five facet joint.",
+         "There is a synovial cyst arising from the left L4-5 facet joint."),
+        "It indents the left lateral recess and compresses the traversing nerve root.",
+        "Moderate facet arthropathy and ligamentum flavum thickening are present.",
+    ], split="heldout10", tags=["mr", "spine", "numbers"], length_scale=1.0)
+    add("h10_nm_vq_scan", "NM", [
+        "There are multiple segmental perfusion defects in both lungs.",
+        "Ventilation is preserved in the corresponding segments.",
+        "This mismatch pattern indicates a high probability of pulmonary embolism.",
+    ], split="heldout10", tags=["nm", "chest"], length_scale=1.0)
+    add("h10_mr_achilles", "MR", [
+        ("There is a full thickness tear of the Achilles tendon four centimeters above "
+         "its calcaneal insertion.",
+         "There is a full thickness tear of the Achilles tendon 4 cm above its calcaneal "
+         "insertion."),
+        ("The tendon gap measures two point five centimeters.",
+         "The tendon gap measures 2.5 cm."),
+        "There is edema in the pre Achilles fat pad and Kager's fat pad.",
+    ], split="heldout10", tags=["mr", "msk", "numbers"], length_scale=1.0)
+    add("h10_ct_pneumatosis_fast", "CT", [
+        "There is cystic pneumatosis along the wall of the ascending colon.",
+        "There is no portal venous gas or free intraperitoneal air.",
+        "The bowel wall enhances normally and there is no mesenteric stranding.",
+        "This likely represents benign pneumatosis intestinalis.",
+    ], split="heldout10", tags=["ct", "abdomen", "fast"], length_scale=0.88)
+    add("h10_us_liver_abscess", "US", [
+        ("There is a complex hypoechoic collection in the right hepatic lobe measuring "
+         "five centimeters.",
+         "There is a complex hypoechoic collection in the right hepatic lobe measuring "
+         "5 cm."),
+        "It contains internal debris and thick septations without internal vascularity.",
+        "Given the fever this likely represents a hepatic abscess.",
+    ], split="heldout10", tags=["us", "abdomen", "numbers"], length_scale=1.0)
+    add("h10_xr_colles_long", "CR", [
+        "There is a transverse fracture of the distal radial metaphysis.",
+        "The distal fragment is dorsally angulated and impacted.",
+        "There is an associated fracture of the ulnar styloid process.",
+        "The radiocarpal joint is preserved and the carpal bones are aligned.",
+        "Soft tissue swelling is present along the dorsal wrist.",
+        "Findings are consistent with a Colles fracture.",
+    ], split="heldout10", tags=["msk", "long"], length_scale=1.0, pause=(0.8, 1.2))
 
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
