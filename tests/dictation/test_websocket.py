@@ -84,10 +84,8 @@ def test_streaming_a_fixture_yields_the_expected_text(live: Live) -> None:
     assert len(words(saved)) <= len(words(entry["text"])) + 3, "no doubled words"
 
 
-def test_each_prompt_carries_the_fields_text_once(live: Live, monkeypatch: Any) -> None:
-    # Whisper reads its prompt as what was said just before; a sentence in it twice (the
-    # field's saved text and the recognizer's own context) made it copy that sentence
-    # instead of hearing the next one.
+def record_prompts(live: Live, monkeypatch: Any) -> list[str]:
+    """The prompts of every decode the live app's speech manager runs from now on."""
     manager = live.client.app.state.asr  # type: ignore[attr-defined]
     prompts: list[str] = []
     decode = manager.decode
@@ -97,6 +95,14 @@ def test_each_prompt_carries_the_fields_text_once(live: Live, monkeypatch: Any) 
         return await decode(audio, **kwargs)
 
     monkeypatch.setattr(manager, "decode", recording)
+    return prompts
+
+
+def test_each_prompt_carries_the_fields_text_once(live: Live, monkeypatch: Any) -> None:
+    # Whisper reads its prompt as what was said just before; a sentence in it twice (the
+    # field's saved text and the recognizer's own context) made it copy that sentence
+    # instead of hearing the next one.
+    prompts = record_prompts(live, monkeypatch)
     with live.client.websocket_connect(url(live)) as ws:
         start(ws, live.report["id"], field="findings")
         stream(ws, pcm16("cxr_lines_tubes"))
@@ -116,15 +122,7 @@ def test_the_prompt_carries_the_vocabulary_of_the_study_exam(
     knee = live.new_report(accounts_sqlite, accession="K1", procedure_code="MRKNEE",
                            procedure_description="MR KNEE WITHOUT CONTRAST", modality="MR",
                            body_part="KNEE")
-    manager = live.client.app.state.asr  # type: ignore[attr-defined]
-    prompts: list[str] = []
-    decode = manager.decode
-
-    async def recording(audio: Any, **kwargs: Any) -> Any:
-        prompts.append(kwargs.get("prompt", ""))
-        return await decode(audio, **kwargs)
-
-    monkeypatch.setattr(manager, "decode", recording)
+    prompts = record_prompts(live, monkeypatch)
     with live.client.websocket_connect(url(live)) as ws:
         start(ws, knee["id"], field="findings")
         stream(ws, pcm16("mr_knee"))
