@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 FIXTURES = ROOT / "audio_fixtures"
 SPLITS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
-          "heldout7", "heldout8", "heldout9", "heldout10")
+          "heldout7", "heldout8", "heldout9", "heldout10", "heldout11")
 """`dev`: tuned on; `heldout`: measured only (partly tuned on in round 3, see bench/README.md);
 `heldout2`: written before round 4, measured only until session 8, whose errors were read;
 `heldout3`: written in session 8 before that session's changes and measured clean (4.0% WER,
@@ -40,7 +40,9 @@ written at the start of session 12 before that session's changes, measured only;
 `heldout8`: written at the start of session 14 before that session's changes; `heldout9`:
 written in session 16 after that session's changes (round 18), scored once with the code
 before and after them, in aggregate only; `heldout10`: written in session 18 after round 19
-(exam vocabulary) and committed before it was scored, in aggregate only."""
+(exam vocabulary) and committed before it was scored, in aggregate only, then its errors
+read in session 19; `heldout11`: written at the start of session 19 before that session's
+changes, measured only."""
 
 
 def load_model(name: str, data_dir: Path, threads: int,  # type: ignore[no-untyped-def]

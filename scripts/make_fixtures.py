@@ -209,6 +209,21 @@ EXAMS: dict[str, str] = {
     "h10_ct_pneumatosis_fast": "CT ABDOMEN AND PELVIS WITH CONTRAST",
     "h10_us_liver_abscess": "US ABDOMEN LIVER",
     "h10_xr_colles_long": "XR WRIST 3 VIEWS",
+    "h11_ct_bronchiectasis": "CT CHEST WITHOUT CONTRAST",
+    "h11_mr_vestibular_schwannoma": "MR INTERNAL AUDITORY CANALS WITH AND WITHOUT CONTRAST",
+    "h11_us_baker_cyst_fast": "US LOWER EXTREMITY VENOUS DOPPLER LEFT",
+    "h11_ct_perforated_ulcer": "CT ABDOMEN AND PELVIS WITH CONTRAST",
+    "h11_mr_hip_avn_noisy": "MR HIPS WITHOUT CONTRAST",
+    "h11_xr_lobar_collapse_slow": "XR CHEST 2 VIEWS",
+    "h11_ct_thyroglossal_punct": "CT NECK SOFT TISSUE WITH CONTRAST",
+    "h11_mr_fibroids": "MR PELVIS WITH AND WITHOUT CONTRAST",
+    "h11_ct_aspergilloma": "CT CHEST WITH CONTRAST",
+    "h11_nm_renogram": "NM RENAL SCAN WITH FUROSEMIDE",
+    "h11_mr_patellar_dislocation": "MR KNEE WITHOUT CONTRAST",
+    "h11_ct_colloid_cyst_fast": "CT HEAD WITHOUT CONTRAST",
+    "h11_us_portal_vein": "US ABDOMEN WITH DOPPLER",
+    "h11_ct_cystogram_long": "CT CYSTOGRAM",
+    "h11_mr_breast": "MR BREAST BILATERAL WITH AND WITHOUT CONTRAST",
     "silence_only": "XR CHEST 2 VIEWS",
     "noise_only": "XR CHEST 2 VIEWS",
 }
@@ -1392,6 +1407,115 @@ def fixtures() -> list[Fixture]:
         "Soft tissue swelling is present along the dorsal wrist.",
         "Findings are consistent with a Colles fracture.",
     ], split="heldout10", tags=["msk", "long"], length_scale=1.0, pause=(0.8, 1.2))
+
+    # ---- heldout11: written at the start of session 19, before any tuning that session ----
+    add("h11_ct_bronchiectasis", "CT", [
+        "There is cylindrical bronchiectasis in both lower lobes with bronchial wall thickening.",
+        "Mucoid impaction and centrilobular nodules are present in the right middle lobe.",
+        "There is mosaic attenuation suggesting small airways disease.",
+        "No consolidation or pleural effusion is seen.",
+    ], split="heldout11", tags=["ct", "chest"], length_scale=1.0)
+    add("h11_mr_vestibular_schwannoma", "MR", [
+        ("There is an enhancing mass in the right internal auditory canal extending into "
+         "the cerebellopontine angle.",
+         "There is an enhancing mass in the right internal auditory canal extending into "
+         "the cerebellopontine angle."),
+        ("The cisternal component measures one point two centimeters.",
+         "The cisternal component measures 1.2 cm."),
+        "There is mild mass effect on the middle cerebellar peduncle without hydrocephalus.",
+        "The findings are consistent with a vestibular schwannoma.",
+    ], split="heldout11", tags=["mr", "neuro", "numbers"], length_scale=1.0)
+    add("h11_us_baker_cyst_fast", "US", [
+        "There is no deep venous thrombosis in the left lower extremity.",
+        "A ruptured popliteal cyst is present with fluid tracking into the calf.",
+        ("The cyst measures four by two centimeters.", "The cyst measures 4 x 2 cm."),
+        "The femoral and popliteal veins are fully compressible.",
+    ], split="heldout11", tags=["us", "vascular", "numbers", "fast"], length_scale=0.88)
+    add("h11_ct_perforated_ulcer", "CT", [
+        "There is a moderate amount of free intraperitoneal air anterior to the liver.",
+        ("Focal wall thickening and a small extraluminal air collection are seen at the "
+         "duodenal bulb.",
+         "Focal wall thickening and a small extraluminal air collection are seen at the "
+         "duodenal bulb."),
+        "Findings are consistent with a perforated duodenal ulcer.",
+        "There is no abscess.",
+    ], split="heldout11", tags=["ct", "abdomen"], length_scale=1.0)
+    add("h11_mr_hip_avn_noisy", "MR", [
+        "There is a serpiginous band of low signal in the left femoral head.",
+        "A subchondral fracture line is present without collapse of the articular surface.",
+        "Findings are consistent with osteonecrosis of the left femoral head.",
+        "There is a small joint effusion.",
+    ], split="heldout11", tags=["mr", "msk", "noise"], snr_db=18.0, length_scale=1.0)
+    add("h11_xr_lobar_collapse_slow", "CR", [
+        "There is collapse of the right upper lobe with elevation of the minor fissure.",
+        "A central convexity suggests an obstructing hilar mass.",
+        "Recommend CT of the chest for further evaluation.",
+    ], split="heldout11", tags=["chest-xray", "slow"], length_scale=1.18)
+    add("h11_ct_thyroglossal_punct", "CT", [
+        ("There is a cystic midline neck mass at the level of the hyoid bone comma embedded "
+         "in the strap muscles period",
+         "There is a cystic midline neck mass at the level of the hyoid bone, embedded in "
+         "the strap muscles."),
+        ("There is no solid enhancing component period",
+         "There is no solid enhancing component."),
+        ("Findings are compatible with a thyroglossal duct cyst period",
+         "Findings are compatible with a thyroglossal duct cyst."),
+    ], split="heldout11", tags=["ct", "neck", "spoken-punctuation"], length_scale=1.0)
+    add("h11_mr_fibroids", "MR", [
+        "The uterus is enlarged and contains multiple leiomyomas.",
+        ("The largest is submucosal and measures five point five centimeters.",
+         "The largest is submucosal and measures 5.5 cm."),
+        "It shows homogeneous enhancement without degeneration.",
+        "Both ovaries are normal.",
+    ], split="heldout11", tags=["mr", "pelvis", "numbers"], length_scale=1.0)
+    add("h11_ct_aspergilloma", "CT", [
+        "There is a thick walled cavity in the left upper lobe.",
+        "A mobile intracavitary soft tissue mass is surrounded by an air crescent.",
+        "The appearance is typical of an aspergilloma.",
+        "There is adjacent pleural thickening.",
+    ], split="heldout11", tags=["ct", "chest"], length_scale=1.0)
+    add("h11_nm_renogram", "NM", [
+        "There is prompt uptake of tracer by both kidneys.",
+        "The left collecting system shows retained activity after furosemide.",
+        "The clearance half time on the left is prolonged.",
+        "Findings indicate obstruction at the left ureteropelvic junction.",
+    ], split="heldout11", tags=["nm", "renal"], length_scale=1.0)
+    add("h11_mr_patellar_dislocation", "MR", [
+        ("There are bone contusions of the medial patellar facet and the lateral femoral "
+         "condyle.",
+         "There are bone contusions of the medial patellar facet and the lateral femoral "
+         "condyle."),
+        "The medial patellofemoral ligament is torn at its patellar attachment.",
+        "These findings indicate a recent transient lateral patellar dislocation.",
+        "The cruciate ligaments and menisci are intact.",
+    ], split="heldout11", tags=["mr", "msk"], length_scale=1.0)
+    add("h11_ct_colloid_cyst_fast", "CT", [
+        "There is a hyperdense round lesion at the foramen of Monro.",
+        ("It measures nine millimeters.", "It measures 9 mm."),
+        "The lateral ventricles are dilated consistent with obstructive hydrocephalus.",
+        "The appearance suggests a colloid cyst.",
+    ], split="heldout11", tags=["ct", "neuro", "numbers", "fast"], length_scale=0.88)
+    add("h11_us_portal_vein", "US", [
+        "The liver has a nodular contour and coarsened echotexture.",
+        "Echogenic thrombus fills the main portal vein without internal flow.",
+        "There is moderate ascites and the spleen is enlarged.",
+        "These findings are consistent with portal vein thrombosis.",
+    ], split="heldout11", tags=["us", "abdomen"], length_scale=1.0)
+    add("h11_ct_cystogram_long", "CT", [
+        "Contrast was instilled into the bladder through a Foley catheter.",
+        "There is extravasation of contrast into the perivesical space.",
+        "The extravasated contrast is confined to the extraperitoneal space.",
+        "There are associated fractures of the left superior and inferior pubic rami.",
+        "No intraperitoneal contrast is seen.",
+        "Findings are consistent with an extraperitoneal bladder rupture.",
+    ], split="heldout11", tags=["ct", "pelvis", "long"], length_scale=1.0, pause=(0.8, 1.2))
+    add("h11_mr_breast", "MR", [
+        "There is clumped segmental enhancement in the upper outer left breast.",
+        ("It spans three centimeters.", "It spans 3 cm."),
+        "No suspicious enhancement is seen in the right breast.",
+        ("This is suspicious for malignancy, BI RADS four.",
+         "This is suspicious for malignancy, BI-RADS 4."),
+    ], split="heldout11", tags=["mr", "breast", "numbers"], length_scale=1.0)
 
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],

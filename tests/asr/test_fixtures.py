@@ -27,7 +27,7 @@ def test_manifest_is_consistent() -> None:
         assert REQUIRED <= set(e), e["id"]
         assert e["split"] in {"dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5",
                               "heldout6", "heldout7", "heldout8", "heldout9",
-                              "heldout10"}
+                              "heldout10", "heldout11"}
         path = FIXTURES / e["file"]
         assert path.suffix == ".flac"
         assert path.is_file(), e["file"]
