@@ -45,10 +45,10 @@ def test_manifest_is_consistent() -> None:
             # Dictation runs at roughly 1-4 words per second including pauses.
             assert 1.0 <= words / info.duration <= 4.0, e["id"]
         total += path.stat().st_size
-    # Nine held-out splits (~3 MB each): keep the repository small.
-    assert total < 36 * 1024 * 1024
+    # Eleven held-out splits (~3 MB each): keep the repository small.
+    assert total < 40 * 1024 * 1024
     heldout = sum(e["split"].startswith("heldout") for e in entries)
-    assert 0.25 <= heldout / len(entries) <= 0.85
+    assert 0.25 <= heldout / len(entries) <= 0.9
     assert any(info for info in entries if "long" in info["tags"] and info["duration"] >= 30)
 
 
