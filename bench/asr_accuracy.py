@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 FIXTURES = ROOT / "audio_fixtures"
 SPLITS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
-          "heldout7", "heldout8", "heldout9", "heldout10", "heldout11")
+          "heldout7", "heldout8", "heldout9", "heldout10", "heldout11",
+          "heldout12")
 """`dev`: tuned on; `heldout`: measured only (partly tuned on in round 3, see bench/README.md);
 `heldout2`: written before round 4, measured only until session 8, whose errors were read;
 `heldout3`: written in session 8 before that session's changes and measured clean (4.0% WER,
@@ -42,7 +43,9 @@ written in session 16 after that session's changes (round 18), scored once with 
 before and after them, in aggregate only; `heldout10`: written in session 18 after round 19
 (exam vocabulary) and committed before it was scored, in aggregate only, then its errors
 read in session 19; `heldout11`: written at the start of session 19 before that session's
-changes, measured only."""
+changes, scored once with the code before and after its first change, then read;
+`heldout12`: written in session 19 after heldout11 was read and before that session's
+lexicon work, measured only."""
 
 
 def load_model(name: str, data_dir: Path, threads: int,  # type: ignore[no-untyped-def]

@@ -224,6 +224,21 @@ EXAMS: dict[str, str] = {
     "h11_us_portal_vein": "US ABDOMEN WITH DOPPLER",
     "h11_ct_cystogram_long": "CT CYSTOGRAM",
     "h11_mr_breast": "MR BREAST BILATERAL WITH AND WITHOUT CONTRAST",
+    "h12_ct_splenic_laceration": "CT ABDOMEN AND PELVIS WITH CONTRAST TRAUMA",
+    "h12_mr_cavernoma": "MR BRAIN WITHOUT AND WITH CONTRAST",
+    "h12_us_gallbladder_polyp_fast": "US ABDOMEN RIGHT UPPER QUADRANT",
+    "h12_xr_pulmonary_edema_slow": "XR CHEST PORTABLE",
+    "h12_ct_pericardial_effusion": "CT CHEST WITH CONTRAST",
+    "h12_mr_optic_neuritis_noisy": "MR ORBITS WITH AND WITHOUT CONTRAST",
+    "h12_us_neonatal_head": "US HEAD NEONATAL",
+    "h12_ct_emphysematous_pyelo_punct": "CT ABDOMEN AND PELVIS WITHOUT CONTRAST",
+    "h12_mr_plantar_fascia": "MR FOOT WITHOUT CONTRAST",
+    "h12_ct_zmc_fracture": "CT MAXILLOFACIAL WITHOUT CONTRAST",
+    "h12_nm_parathyroid": "NM PARATHYROID SCAN",
+    "h12_us_hip_dysplasia": "US HIPS INFANT",
+    "h12_ct_gallstone_ileus_fast": "CT ABDOMEN AND PELVIS WITH CONTRAST",
+    "h12_mr_perianal_fistula": "MR PELVIS FISTULA PROTOCOL",
+    "h12_mr_lumbar_postop_long": "MR LUMBAR SPINE WITHOUT AND WITH CONTRAST",
     "silence_only": "XR CHEST 2 VIEWS",
     "noise_only": "XR CHEST 2 VIEWS",
 }
@@ -1516,6 +1531,117 @@ def fixtures() -> list[Fixture]:
         ("This is suspicious for malignancy, BI RADS four.",
          "This is suspicious for malignancy, BI-RADS 4."),
     ], split="heldout11", tags=["mr", "breast", "numbers"], length_scale=1.0)
+
+    # ---- heldout12: written in session 19 after heldout11 was scored, before the lexicon
+    # work of that session ----
+    add("h12_ct_splenic_laceration", "CT", [
+        ("There is a splenic laceration extending two centimeters into the parenchyma.",
+         "There is a splenic laceration extending 2 cm into the parenchyma."),
+        "A small perisplenic hematoma is present without active extravasation.",
+        "There is no pseudoaneurysm.",
+        ("This corresponds to a grade two splenic injury.",
+         "This corresponds to a grade 2 splenic injury."),
+    ], split="heldout12", tags=["ct", "abdomen", "numbers"], length_scale=1.0)
+    add("h12_mr_cavernoma", "MR", [
+        "There is a popcorn shaped lesion in the right pons with a complete hemosiderin rim.",
+        "It shows marked blooming on susceptibility weighted images.",
+        "An adjacent developmental venous anomaly is noted.",
+        "The findings are typical of a cavernous malformation.",
+    ], split="heldout12", tags=["mr", "neuro"], length_scale=1.0)
+    add("h12_us_gallbladder_polyp_fast", "US", [
+        ("A nonmobile echogenic polyp arises from the gallbladder fundus and measures six "
+         "millimeters.",
+         "A nonmobile echogenic polyp arises from the gallbladder fundus and measures 6 mm."),
+        "It does not shadow and has no internal vascularity.",
+        "Comet tail artifacts in the wall suggest adenomyomatosis.",
+        "The common bile duct is not dilated.",
+    ], split="heldout12", tags=["us", "abdomen", "numbers", "fast"], length_scale=0.88)
+    add("h12_xr_pulmonary_edema_slow", "CR", [
+        "There is cephalization of the pulmonary vasculature with peribronchial cuffing.",
+        "Kerley lines and small bilateral pleural effusions are present.",
+        "The heart is enlarged, consistent with congestive heart failure.",
+    ], split="heldout12", tags=["chest-xray", "slow"], length_scale=1.18)
+    add("h12_ct_pericardial_effusion", "CT", [
+        "There is a large pericardial effusion with flattening of the right ventricle.",
+        "The inferior vena cava and hepatic veins are distended.",
+        "These findings raise concern for cardiac tamponade.",
+        "Echocardiography is recommended.",
+    ], split="heldout12", tags=["ct", "chest"], length_scale=1.0)
+    add("h12_mr_optic_neuritis_noisy", "MR", [
+        "The left optic nerve is enlarged and hyperintense on fat suppressed images.",
+        "It enhances along its intraorbital segment.",
+        "There are several ovoid periventricular white matter lesions.",
+        "These findings are suggestive of optic neuritis in the setting of multiple sclerosis.",
+    ], split="heldout12", tags=["mr", "neuro", "noise"], snr_db=18.0, length_scale=1.0)
+    add("h12_us_neonatal_head", "US", [
+        "There is an echogenic focus in the right caudothalamic groove.",
+        "The lateral ventricles are normal in size.",
+        ("This is consistent with a grade one germinal matrix hemorrhage.",
+         "This is consistent with a grade 1 germinal matrix hemorrhage."),
+        "No parenchymal hemorrhage or periventricular leukomalacia is seen.",
+    ], split="heldout12", tags=["us", "pediatric", "neuro"], length_scale=1.0)
+    add("h12_ct_emphysematous_pyelo_punct", "CT", [
+        ("There is gas within the left renal parenchyma comma extending into the "
+         "perinephric space period",
+         "There is gas within the left renal parenchyma, extending into the perinephric "
+         "space."),
+        ("There is no obstructing calculus period",
+         "There is no obstructing calculus."),
+        ("Findings are consistent with emphysematous pyelonephritis period",
+         "Findings are consistent with emphysematous pyelonephritis."),
+    ], split="heldout12", tags=["ct", "renal", "spoken-punctuation"], length_scale=1.0)
+    add("h12_mr_plantar_fascia", "MR", [
+        ("The central cord of the plantar fascia is thickened to seven millimeters near its "
+         "calcaneal origin.",
+         "The central cord of the plantar fascia is thickened to 7 mm near its calcaneal "
+         "origin."),
+        "There is surrounding soft tissue edema and a small plantar calcaneal spur.",
+        "The findings are consistent with plantar fasciitis without a tear.",
+    ], split="heldout12", tags=["mr", "msk", "numbers"], length_scale=1.0)
+    add("h12_ct_zmc_fracture", "CT", [
+        "There are fractures of the left zygomatic arch and the lateral orbital wall.",
+        "The anterior and posterior walls of the left maxillary sinus are fractured.",
+        "There is hemorrhage in the maxillary sinus.",
+        "The findings represent a zygomaticomaxillary complex fracture.",
+    ], split="heldout12", tags=["ct", "face"], length_scale=1.0)
+    add("h12_nm_parathyroid", "NM", [
+        ("There is persistent tracer retention posterior to the lower pole of the left "
+         "thyroid lobe.",
+         "There is persistent tracer retention posterior to the lower pole of the left "
+         "thyroid lobe."),
+        "The thyroid washes out normally on delayed images.",
+        "The findings indicate a left inferior parathyroid adenoma.",
+    ], split="heldout12", tags=["nm", "neck"], length_scale=1.0)
+    add("h12_us_hip_dysplasia", "US", [
+        ("The alpha angle of the right hip measures fifty degrees.",
+         "The alpha angle of the right hip measures 50 degrees."),
+        "The femoral head is less than half covered by the acetabulum.",
+        "The left hip is normal.",
+        "These findings indicate developmental dysplasia of the right hip.",
+    ], split="heldout12", tags=["us", "pediatric", "msk", "numbers"], length_scale=1.0)
+    add("h12_ct_gallstone_ileus_fast", "CT", [
+        "There is pneumobilia and a fistula between the gallbladder and the duodenum.",
+        "A large laminated gallstone obstructs the distal ileum.",
+        "The proximal small bowel is dilated with air fluid levels.",
+        "These findings are diagnostic of gallstone ileus.",
+    ], split="heldout12", tags=["ct", "abdomen", "fast"], length_scale=0.88)
+    add("h12_mr_perianal_fistula", "MR", [
+        ("There is a transsphincteric fistula at the six o'clock position.",
+         "There is a transsphincteric fistula at the 6 o'clock position."),
+        "It extends through the external sphincter into the right ischioanal fossa.",
+        "A small abscess is present at its lateral end.",
+        "The levator ani muscles are intact.",
+    ], split="heldout12", tags=["mr", "pelvis"], length_scale=1.0)
+    add("h12_mr_lumbar_postop_long", "MR", [
+        ("There are postoperative changes of a right L five laminotomy.",
+         "There are postoperative changes of a right L5 laminotomy."),
+        ("Enhancing granulation tissue surrounds the traversing right S one nerve root.",
+         "Enhancing granulation tissue surrounds the traversing right S1 nerve root."),
+        "There is no nonenhancing disc material to suggest a recurrent herniation.",
+        "The spinal canal is patent.",
+        "The remaining lumbar levels are unremarkable.",
+        "There is no fluid collection in the operative bed.",
+    ], split="heldout12", tags=["mr", "spine", "long"], length_scale=1.0, pause=(0.8, 1.2))
 
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
