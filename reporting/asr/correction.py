@@ -1555,6 +1555,8 @@ def _context_sweep(text: str, lm: RadiologyLM, lexicon: Lexicon,
             for size, alt, need in [*proposed, *heard_only]:
                 if alt in lexicon_index.never_written:
                     continue  # a known word, but not one the corrector writes
+                if size > 1 and tuple(words[i:i + size]) in lexicon_index.phrases:
+                    continue  # a lexicon phrase heard as it is ("erosive arthritis") stays
                 if size > 1 and not _spaced_only(part, matches[i:i + size]) and not (
                         size == 2 and _broken_at_comma(part, matches[i], matches[i + 1],
                                                        known)):

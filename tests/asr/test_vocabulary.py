@@ -106,17 +106,17 @@ def test_lexicon_is_cached_until_a_template_changes(tmp_path, monkeypatch) -> No
     templates = tmp_path / "templates"
     templates.mkdir()
     template = templates / "ct_abdomen.j2"
-    template.write_text("Findings: {{ findings }} No xanthogranulomatous change.\n")
+    template.write_text("Findings: {{ findings }} No dermatofibrosarcoma change.\n")
     monkeypatch.setattr(vocabulary, "_template_roots", lambda: [templates, tmp_path / "macros"])
     first = vocabulary.load_lexicon()
-    assert "xanthogranulomatous" in first.words
+    assert "dermatofibrosarcoma" in first.words
     assert vocabulary.load_lexicon() is first  # no re-read per utterance
     template.write_text("Findings: {{ findings }} No emphysematous cholecystitis.\n")
     os.utime(template, ns=(1, 1))  # a different mtime even on coarse clocks
     second = vocabulary.load_lexicon()
     assert second is not first
     assert "emphysematous" in second.words
-    assert "xanthogranulomatous" not in second.words
+    assert "dermatofibrosarcoma" not in second.words
 
 
 def test_exam_terms_follow_the_procedure_description_and_body_part() -> None:
