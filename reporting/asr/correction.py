@@ -1681,9 +1681,8 @@ def _audio_candidates(words: list[str], i: int, index: _LmIndex,
 
 AUDIO_ENDING_LETTERS = 3
 """Letters a heard word may lack at its end for the radiology word it stands for."""
-
-
 _PLAIN_ENDINGS = frozenset({"s", "es", "d", "ed", "ing", "ly", "er", "ers"})
+"""Endings that make another form of the same word, not another word ("front" / fronts)."""
 
 
 def _lengthened(word: str, index: _LmIndex) -> list[str]:
