@@ -239,6 +239,21 @@ EXAMS: dict[str, str] = {
     "h12_ct_gallstone_ileus_fast": "CT ABDOMEN AND PELVIS WITH CONTRAST",
     "h12_mr_perianal_fistula": "MR PELVIS FISTULA PROTOCOL",
     "h12_mr_lumbar_postop_long": "MR LUMBAR SPINE WITHOUT AND WITH CONTRAST",
+    "h13_ct_pe_right_heart": "CT ANGIOGRAPHY CHEST PULMONARY EMBOLISM",
+    "h13_mr_knee_bucket_handle": "MR KNEE WITHOUT CONTRAST",
+    "h13_us_thyroid_nodule_fast": "US THYROID",
+    "h13_ct_subdural_numbers": "CT HEAD WITHOUT CONTRAST",
+    "h13_mr_shoulder_instability_noisy": "MR SHOULDER ARTHROGRAM",
+    "h13_xr_knee_lipohemarthrosis_slow": "XR KNEE 3 VIEWS",
+    "h13_ct_appendicitis_punct": "CT ABDOMEN AND PELVIS WITH CONTRAST",
+    "h13_mr_liver_hemangioma": "MR ABDOMEN WITHOUT AND WITH CONTRAST",
+    "h13_us_scrotal_varicocele": "US SCROTUM WITH DOPPLER",
+    "h13_cta_aortic_dissection": "CT ANGIOGRAPHY CHEST ABDOMEN PELVIS",
+    "h13_mr_pituitary": "MR PITUITARY WITHOUT AND WITH CONTRAST",
+    "h13_xr_hands_erosive": "XR HANDS BILATERAL 3 VIEWS",
+    "h13_ct_sinus_fast": "CT SINUS WITHOUT CONTRAST",
+    "h13_nm_bone_scan": "NM BONE SCAN WHOLE BODY",
+    "h13_mr_cervical_spine_long": "MR CERVICAL SPINE WITHOUT CONTRAST",
     "silence_only": "XR CHEST 2 VIEWS",
     "noise_only": "XR CHEST 2 VIEWS",
 }
@@ -1642,6 +1657,124 @@ def fixtures() -> list[Fixture]:
         "The remaining lumbar levels are unremarkable.",
         "There is no fluid collection in the operative bed.",
     ], split="heldout12", tags=["mr", "spine", "long"], length_scale=1.0, pause=(0.8, 1.2))
+
+    # ---- heldout13: written at the start of session 20, before any change that session ----
+    add("h13_ct_pe_right_heart", "CT", [
+        "There are filling defects in the right and left main pulmonary arteries.",
+        "Thrombus extends into the lobar and segmental branches of both lower lobes.",
+        ("The right ventricle to left ventricle ratio is one point four.",
+         "The right ventricle to left ventricle ratio is 1.4."),
+        "There is reflux of contrast into the hepatic veins, indicating right heart strain.",
+    ], split="heldout13", tags=["ct", "chest", "numbers"], length_scale=1.0)
+    add("h13_mr_knee_bucket_handle", "MR", [
+        "There is a vertical longitudinal tear of the medial meniscus body.",
+        "The inner fragment is displaced into the intercondylar notch, producing a double "
+        "posterior cruciate ligament sign.",
+        "The anterior cruciate ligament is intact.",
+        "There is a moderate joint effusion.",
+    ], split="heldout13", tags=["mr", "msk"], length_scale=1.0)
+    add("h13_us_thyroid_nodule_fast", "US", [
+        ("In the left lobe there is a solid hypoechoic nodule measuring one point six "
+         "centimeters.",
+         "In the left lobe there is a solid hypoechoic nodule measuring 1.6 cm."),
+        "It is taller than wide and contains punctate echogenic foci.",
+        "The margins are lobulated.",
+        "Fine needle aspiration is recommended.",
+    ], split="heldout13", tags=["us", "neck", "numbers", "fast"], length_scale=0.88)
+    add("h13_ct_subdural_numbers", "CT", [
+        ("There is a crescentic mixed density subdural hematoma over the left convexity "
+         "measuring eleven millimeters in thickness.",
+         "There is a crescentic mixed density subdural hematoma over the left convexity "
+         "measuring 11 mm in thickness."),
+        ("There is five millimeters of rightward midline shift.",
+         "There is 5 mm of rightward midline shift."),
+        "The basal cisterns remain patent.",
+        "There is no hydrocephalus.",
+    ], split="heldout13", tags=["ct", "neuro", "numbers"], length_scale=1.0)
+    add("h13_mr_shoulder_instability_noisy", "MR", [
+        "There is a tear of the anteroinferior labrum with a displaced fragment.",
+        "A Hill-Sachs impaction deformity is present on the posterolateral humeral head.",
+        "The inferior glenohumeral ligament is stripped from the glenoid.",
+        "The rotator cuff tendons are intact.",
+    ], split="heldout13", tags=["mr", "msk", "noise"], snr_db=18.0, length_scale=1.0)
+    add("h13_xr_knee_lipohemarthrosis_slow", "CR", [
+        "There is a lipohemarthrosis on the cross table lateral view.",
+        "A nondisplaced fracture of the lateral tibial plateau is seen.",
+        "There is chondrocalcinosis of the medial and lateral menisci.",
+    ], split="heldout13", tags=["xr", "msk", "slow"], length_scale=1.18)
+    add("h13_ct_appendicitis_punct", "CT", [
+        ("The appendix is dilated to twelve millimeters comma with wall thickening and "
+         "periappendiceal fat stranding period",
+         "The appendix is dilated to 12 mm, with wall thickening and periappendiceal fat "
+         "stranding."),
+        ("An appendicolith is present at its base period",
+         "An appendicolith is present at its base."),
+        ("There is no abscess or free air period",
+         "There is no abscess or free air."),
+    ], split="heldout13", tags=["ct", "abdomen", "spoken-punctuation", "numbers"],
+        length_scale=1.0)
+    add("h13_mr_liver_hemangioma", "MR", [
+        "A lesion in segment seven is markedly hyperintense on T2 weighted images.",
+        "It shows peripheral nodular discontinuous enhancement with centripetal fill in on "
+        "delayed phases.",
+        "These features are characteristic of a hemangioma.",
+        "No further imaging is needed.",
+    ], split="heldout13", tags=["mr", "abdomen"], length_scale=1.0)
+    add("h13_us_scrotal_varicocele", "US", [
+        "Both testes are normal in size and echotexture with symmetric blood flow.",
+        ("There are dilated veins of the left pampiniform plexus measuring up to four "
+         "millimeters.",
+         "There are dilated veins of the left pampiniform plexus measuring up to 4 mm."),
+        "They enlarge with the Valsalva maneuver.",
+        "A small right hydrocele is noted.",
+    ], split="heldout13", tags=["us", "scrotum", "numbers"], length_scale=1.0)
+    add("h13_cta_aortic_dissection", "CT", [
+        "There is an intimal flap beginning just distal to the left subclavian artery.",
+        "It extends to the aortic bifurcation.",
+        "The celiac axis and superior mesenteric artery arise from the true lumen.",
+        "The left renal artery is supplied by the false lumen.",
+        "The ascending aorta is spared, consistent with a Stanford type B dissection.",
+    ], split="heldout13", tags=["ct", "vascular"], length_scale=1.0)
+    add("h13_mr_pituitary", "MR", [
+        ("There is a hypoenhancing lesion in the right side of the pituitary gland "
+         "measuring six millimeters.",
+         "There is a hypoenhancing lesion in the right side of the pituitary gland "
+         "measuring 6 mm."),
+        "The infundibulum is midline.",
+        "The optic chiasm is not compressed.",
+        "The cavernous sinuses are normal.",
+        "The finding is compatible with a pituitary microadenoma.",
+    ], split="heldout13", tags=["mr", "neuro", "numbers"], length_scale=1.0)
+    add("h13_xr_hands_erosive", "CR", [
+        "There are marginal erosions at the second and third metacarpophalangeal joints "
+        "bilaterally.",
+        "Periarticular osteopenia and symmetric joint space narrowing are present.",
+        "There is ulnar deviation of the fingers.",
+        "The pattern suggests rheumatoid arthritis.",
+    ], split="heldout13", tags=["xr", "msk"], length_scale=1.0)
+    add("h13_ct_sinus_fast", "CT", [
+        "There is mucosal thickening of the maxillary and anterior ethmoid sinuses.",
+        "The left ostiomeatal unit is obstructed.",
+        "There is an air fluid level in the right sphenoid sinus.",
+        "The nasal septum deviates to the left.",
+    ], split="heldout13", tags=["ct", "sinus", "fast"], length_scale=0.88)
+    add("h13_nm_bone_scan", "NM", [
+        "There are multiple foci of increased radiotracer uptake in the spine, ribs and "
+        "pelvis.",
+        "The distribution is typical of osseous metastatic disease.",
+        "The kidneys are faintly seen.",
+        "There is no abnormal uptake in the extremities.",
+    ], split="heldout13", tags=["nm", "msk"], length_scale=1.0)
+    add("h13_mr_cervical_spine_long", "MR", [
+        ("At C six seven there is a left paracentral disc extrusion.",
+         "At C6-7 there is a left paracentral disc extrusion."),
+        ("It compresses the exiting left C seven nerve root in the lateral recess.",
+         "It compresses the exiting left C7 nerve root in the lateral recess."),
+        "The spinal cord is normal in caliber and signal.",
+        "Uncovertebral hypertrophy causes mild right neural foraminal narrowing.",
+        "The remaining levels show mild degenerative changes.",
+        "The craniocervical junction is normal.",
+    ], split="heldout13", tags=["mr", "spine", "long"], length_scale=1.0, pause=(0.8, 1.2))
 
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
