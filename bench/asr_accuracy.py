@@ -2,7 +2,8 @@
 
     python bench/asr_accuracy.py [--models tiny.en,base] [--split all|dev,heldout,...]
                                  [--details] [--skip-plain] [--num-hypotheses N]
-                                 [--lm-weight W] [--device cpu|cuda] [--compute-type T]
+                                 [--lm-weight W] [--second tiny.en|none]
+                                 [--device cpu|cuda] [--compute-type T]
 
 Prints one JSON object. For each model and split: word error rate and medical-term
 error rate (medwer 1.0.0: pinned Whisper normaliser, bundled term list) of
@@ -123,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="leave the fixtures' exam descriptions out of the prompt")
     parser.add_argument("--no-acoustic-check", action="store_true",
                         help="correct without weighing context swaps by the audio")
+    parser.add_argument("--second", default="tiny.en",
+                        help="second model for the second opinion, as the server's partial "
+                             "model (default tiny.en; 'none' to turn it off)")
     args = parser.parse_args(argv)
 
     from reporting.asr.correction import english_source
@@ -143,8 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, object] = {
         "fixtures": len(wanted), "scorer": "medwer 1.0.0",
         "english_words": english_source(), "lexicon_terms": len(lexicon.terms),
-        "rescoring": tuning or "pipeline defaults", "models": {},
+        "rescoring": {k: v for k, v in tuning.items() if k != "second"} or "pipeline defaults",
+        "models": {},
     }
+    second_name = "" if args.second.lower() in ("", "none") else args.second
+    second = WhisperDecoder(load_model(second_name, args.data_dir, args.threads, args.device,
+                                       args.compute_type)) if second_name else None
     for name in [m.strip() for m in args.models.split(",") if m.strip()]:
         model = load_model(name, args.data_dir, args.threads, args.device, args.compute_type)
         decoder = WhisperDecoder(model)
@@ -163,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             result = transcribe_pipeline(path, decoder=decoder, modality=str(entry["modality"]),
                                          exam="" if args.no_exam else str(entry.get("exam", "")),
-                                         field="findings", lexicon=lexicon, **tuning)
+                                         field="findings", lexicon=lexicon,
+                                         second=second if name != second_name else None,
+                                         **tuning)
             ours[str(entry["id"])] = result.text
             timing["ours_s"] += time.perf_counter() - t0
         per_split: dict[str, object] = {}
@@ -177,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         model_report: dict[str, object] = {
             "splits": per_split,
             "device": model.model.device, "compute_type": model.model.compute_type,
+            "second_opinion": second_name if second and name != second_name else None,
             "audio_s": round(audio_s, 1),
             "rtf_plain": round(timing["plain_s"] / audio_s, 3) if plain else None,
             "rtf_ours": round(timing["ours_s"] / audio_s, 3),

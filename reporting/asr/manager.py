@@ -224,6 +224,15 @@ class AsrManager:
         return self._partial_decoder
 
     @property
+    def second_decoder(self) -> WhisperDecoder | None:
+        """The second model for whole-file transcription (`reporting.asr.second_opinion`):
+        the partial model when it is another model and `second_opinion` is on, else None."""
+        partial = self.partial_decoder
+        if not self.settings.second_opinion or partial is self.decoder:
+            return None
+        return partial
+
+    @property
     def partial_model_name(self) -> str:
         """Name of the model that decodes partials."""
         if self._partial_decoder is not None and self._partial_decoder is self._decoder:

@@ -20,6 +20,7 @@ import numpy as np
 from reporting.asr.correction import correct
 from reporting.asr.decoder import SAMPLE_RATE, DecodeOptions, Transcript, WhisperDecoder
 from reporting.asr.rescoring import LM_WEIGHT, NUM_HYPOTHESES, decode_rescored
+from reporting.asr.second_opinion import merge_readings
 from reporting.asr.vocabulary import (
     Lexicon,
     build_prompt,
@@ -254,6 +255,7 @@ def transcribe_pipeline(
     num_hypotheses: int = NUM_HYPOTHESES,
     lm_weight: float = LM_WEIGHT,
     acoustic_check: bool = True,
+    second: WhisperDecoder | None = None,
 ) -> PipelineResult:
     """Recognise a whole recording as radiology report text (prompted decode + correction).
 
@@ -264,6 +266,9 @@ def transcribe_pipeline(
     with the radiology language model (`reporting.asr.rescoring`); 1 keeps Whisper's choice.
     With `acoustic_check`, the corrector's context swaps are weighed by the recogniser's own
     score of the chunk's audio with and without them (`AcousticScorer`).
+    With a `second` decoder (another model), each chunk is also decoded by it and its
+    reading is taken where the main model's score and the LM prefer it
+    (`reporting.asr.second_opinion`).
     """
     if num_hypotheses < 1:
         raise ValueError("num_hypotheses must be at least 1")
@@ -279,15 +284,16 @@ def transcribe_pipeline(
     segments: list[PipelineSegment] = []
     changes: list[tuple[str, str]] = []
     options = replace(options or PIPELINE_OPTIONS,
-                      keep_audio_scorer=acoustic_check and use_correction)
+                      keep_audio_scorer=(acoustic_check or second is not None) and use_correction)
     hotwords = ", ".join(section_terms(field, modality, limit=30)) if use_hotwords else None
     extra_terms = [*extra_terms, *exam_terms(exam)]
     rescoring = use_correction and num_hypotheses > 1 and lm_weight > 0
 
-    def decode(samples: np.ndarray, prompt: str, preceding: str) -> Transcript:
+    def decode(samples: np.ndarray, prompt: str, preceding: str,
+               using: WhisperDecoder = decoder) -> Transcript:
         if not rescoring:
-            return decoder.decode(samples, prompt=prompt, hotwords=hotwords, options=options)
-        return decode_rescored(decoder, samples, prompt=prompt, hotwords=hotwords,
+            return using.decode(samples, prompt=prompt, hotwords=hotwords, options=options)
+        return decode_rescored(using, samples, prompt=prompt, hotwords=hotwords,
                                options=options, num_hypotheses=num_hypotheses,
                                lm_weight=lm_weight, lexicon=lexicon,
                                personal_rules=personal_rules, preceding=preceding)
@@ -312,9 +318,16 @@ def transcribe_pipeline(
         fixed = raw
         if use_correction:
             corrected = correct(raw, lexicon=lexicon, personal_rules=personal_rules,
-                                acoustic=result.scorer)
+                                acoustic=result.scorer if acoustic_check else None)
             fixed = corrected.text
             changes.extend(corrected.changes)
+            if second is not None and result.scorer is not None:
+                other = drop_echo(decode(audio[chunk.start:chunk.end], prompt, text,
+                                         using=second).text.strip(), context)
+                other = correct(other, lexicon=lexicon, personal_rules=personal_rules).text
+                merged = merge_readings(fixed, other, acoustic=result.scorer)
+                fixed = merged.text
+                changes.extend(merged.changes)
         before = text
         text = to_report_text(fixed, text) if written else f"{text} {fixed}".strip()
         segments.append(PipelineSegment(chunk.start / SAMPLE_RATE, chunk.end / SAMPLE_RATE,

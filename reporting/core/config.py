@@ -38,6 +38,9 @@ class AsrSettings(BaseModel):
     """Model for live partials (provisional text; finals use `model`); empty = `model`."""
     rescore_finals: bool = True
     """Re-rank each final's beam hypotheses with the radiology language model (N-best)."""
+    second_opinion: bool = True
+    """Whole-file transcription also decodes with `partial_model` (when it differs from
+    `model`) and takes its reading where the main model's score and the LM prefer it."""
 
 
 class Hl7Settings(BaseModel):
