@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 FIXTURES = ROOT / "audio_fixtures"
 SPLITS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
           "heldout7", "heldout8", "heldout9", "heldout10", "heldout11",
-          "heldout12", "heldout13")
+          "heldout12", "heldout13", "heldout14")
 """`dev`: tuned on; `heldout`: measured only (partly tuned on in round 3, see bench/README.md);
 `heldout2`: written before round 4, measured only until session 8, whose errors were read;
 `heldout3`: written in session 8 before that session's changes and measured clean (4.0% WER,
@@ -47,7 +47,8 @@ read in session 19; `heldout11`: written at the start of session 19 before that 
 changes, scored once with the code before and after its first change, then read;
 `heldout12`: written in session 19 after heldout11 was read and before that session's
 lexicon work, scored once, then read; `heldout13`: written at the start of session 20 before
-that session's changes, scored in aggregate only (before and after the second opinion)."""
+that session's changes, scored in aggregate only (before and after the second opinion);
+`heldout14`: written in session 20 after the second opinion, scored once with it."""
 
 
 def load_model(name: str, data_dir: Path, threads: int,  # type: ignore[no-untyped-def]

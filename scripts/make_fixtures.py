@@ -254,6 +254,21 @@ EXAMS: dict[str, str] = {
     "h13_ct_sinus_fast": "CT SINUS WITHOUT CONTRAST",
     "h13_nm_bone_scan": "NM BONE SCAN WHOLE BODY",
     "h13_mr_cervical_spine_long": "MR CERVICAL SPINE WITHOUT CONTRAST",
+    "h14_us_transplant_lymphocele": "US RENAL TRANSPLANT WITH DOPPLER",
+    "h14_ct_pancreatitis_necrosis": "CT ABDOMEN AND PELVIS WITH CONTRAST",
+    "h14_mr_ankle_osteochondral_noisy": "MR ANKLE WITHOUT CONTRAST",
+    "h14_mr_prostate_pirads": "MR PROSTATE WITHOUT AND WITH CONTRAST",
+    "h14_us_ovarian_dermoid_fast": "US PELVIS TRANSVAGINAL",
+    "h14_ct_head_sah": "CT HEAD WITHOUT CONTRAST",
+    "h14_ct_chance_fracture_numbers": "CT LUMBAR SPINE WITHOUT CONTRAST",
+    "h14_mr_elbow_extensor": "MR ELBOW WITHOUT CONTRAST",
+    "h14_xr_sigmoid_volvulus_slow": "XR ABDOMEN 2 VIEWS",
+    "h14_nm_vq_scan": "NM LUNG VENTILATION PERFUSION",
+    "h14_ct_osteoid_osteoma_punct": "CT FEMUR WITHOUT CONTRAST",
+    "h14_mr_kienbock": "MR WRIST WITHOUT CONTRAST",
+    "h14_ct_esophageal_cancer": "CT CHEST ABDOMEN PELVIS WITH CONTRAST",
+    "h14_mr_meningioma_fast": "MR BRAIN WITHOUT AND WITH CONTRAST",
+    "h14_ct_pneumatosis_long": "CT ABDOMEN AND PELVIS WITH CONTRAST",
     "silence_only": "XR CHEST 2 VIEWS",
     "noise_only": "XR CHEST 2 VIEWS",
 }
@@ -1775,6 +1790,120 @@ def fixtures() -> list[Fixture]:
         "The remaining levels show mild degenerative changes.",
         "The craniocervical junction is normal.",
     ], split="heldout13", tags=["mr", "spine", "long"], length_scale=1.0, pause=(0.8, 1.2))
+
+    # ---- heldout14: written in session 20 after that session's change (the second opinion),
+    # scored once with it ----
+    add("h14_us_transplant_lymphocele", "US", [
+        "The transplant kidney in the right iliac fossa is normal in size.",
+        ("Intrarenal resistive indices range from zero point six to zero point seven.",
+         "Intrarenal resistive indices range from 0.6 to 0.7."),
+        ("A simple fluid collection medial to the lower pole measures four by three "
+         "centimeters.",
+         "A simple fluid collection medial to the lower pole measures 4 x 3 cm."),
+        "It most likely represents a lymphocele.",
+        "There is no hydronephrosis.",
+    ], split="heldout14", tags=["us", "renal", "numbers"], length_scale=1.0)
+    add("h14_ct_pancreatitis_necrosis", "CT", [
+        "The pancreatic body and tail do not enhance.",
+        "An encapsulated heterogeneous collection replaces them and contains fat and debris.",
+        "The findings indicate walled off necrosis.",
+        "The splenic vein is occluded with perigastric collateral vessels.",
+    ], split="heldout14", tags=["ct", "abdomen"], length_scale=1.0)
+    add("h14_mr_ankle_osteochondral_noisy", "MR", [
+        "There is an osteochondral lesion of the medial talar dome.",
+        "Fluid signal undermines the fragment, indicating that it is unstable.",
+        "The anterior talofibular ligament is chronically thickened.",
+        "The peroneal tendons are intact.",
+    ], split="heldout14", tags=["mr", "msk", "noise"], snr_db=18.0, length_scale=1.0)
+    add("h14_mr_prostate_pirads", "MR", [
+        ("In the left posterolateral peripheral zone at the mid gland there is a lesion "
+         "measuring one point two centimeters.",
+         "In the left posterolateral peripheral zone at the mid gland there is a lesion "
+         "measuring 1.2 cm."),
+        "It is markedly hypointense on the apparent diffusion coefficient map.",
+        "There is focal early enhancement.",
+        "The capsule is intact and the seminal vesicles are normal.",
+    ], split="heldout14", tags=["mr", "pelvis", "numbers"], length_scale=1.0)
+    add("h14_us_ovarian_dermoid_fast", "US", [
+        "In the right ovary there is a complex cystic mass with an echogenic mural nodule.",
+        "Echogenic lines and dots are present within the cyst.",
+        "There is no internal flow.",
+        "The appearance is typical of a mature cystic teratoma.",
+    ], split="heldout14", tags=["us", "pelvis", "fast"], length_scale=0.88)
+    add("h14_ct_head_sah", "CT", [
+        "There is diffuse subarachnoid hemorrhage in the basal cisterns and both sylvian "
+        "fissures.",
+        "The temporal horns are dilated, indicating early hydrocephalus.",
+        "There is no parenchymal hematoma.",
+        "CT angiography is recommended to evaluate for an aneurysm.",
+    ], split="heldout14", tags=["ct", "neuro"], length_scale=1.0)
+    add("h14_ct_chance_fracture_numbers", "CT", [
+        ("There is a horizontal fracture through the L two vertebral body extending into "
+         "the pedicles and spinous process.",
+         "There is a horizontal fracture through the L2 vertebral body extending into the "
+         "pedicles and spinous process."),
+        ("There is twenty percent loss of anterior vertebral body height.",
+         "There is 20 percent loss of anterior vertebral body height."),
+        "The interspinous distance is widened.",
+        "This is a flexion distraction injury.",
+    ], split="heldout14", tags=["ct", "spine", "numbers"], length_scale=1.0)
+    add("h14_mr_elbow_extensor", "MR", [
+        "The common extensor tendon origin is thickened with intermediate signal.",
+        "A partial thickness tear involves its deep fibers.",
+        "The lateral ulnar collateral ligament is intact.",
+        "There is mild edema in the lateral epicondyle.",
+    ], split="heldout14", tags=["mr", "msk"], length_scale=1.0)
+    add("h14_xr_sigmoid_volvulus_slow", "CR", [
+        "There is a massively dilated loop of colon arising from the pelvis.",
+        "It has an inverted U shape with a coffee bean appearance.",
+        "The findings are concerning for sigmoid volvulus.",
+    ], split="heldout14", tags=["xr", "abdomen", "slow"], length_scale=1.18)
+    add("h14_nm_vq_scan", "NM", [
+        "There are multiple wedge shaped perfusion defects in both lungs.",
+        "Ventilation is normal in these segments.",
+        "The chest radiograph is clear.",
+        "There is a high probability of pulmonary embolism.",
+    ], split="heldout14", tags=["nm", "chest"], length_scale=1.0)
+    add("h14_ct_osteoid_osteoma_punct", "CT", [
+        ("There is a lucent nidus in the anterior cortex of the proximal femoral shaft "
+         "comma measuring six millimeters period",
+         "There is a lucent nidus in the anterior cortex of the proximal femoral shaft, "
+         "measuring 6 mm."),
+        ("It is surrounded by dense cortical thickening period",
+         "It is surrounded by dense cortical thickening."),
+        ("The appearance is classic for an osteoid osteoma period",
+         "The appearance is classic for an osteoid osteoma."),
+    ], split="heldout14", tags=["ct", "msk", "spoken-punctuation", "numbers"],
+        length_scale=1.0)
+    add("h14_mr_kienbock", "MR", [
+        "The lunate is diffusely low in signal on T1 weighted images.",
+        "There is no collapse of the lunate.",
+        "There is negative ulnar variance.",
+        "The findings are consistent with Kienbock disease.",
+    ], split="heldout14", tags=["mr", "msk"], length_scale=1.0)
+    add("h14_ct_esophageal_cancer", "CT", [
+        ("There is circumferential wall thickening of the distal esophagus over a length "
+         "of five centimeters.",
+         "There is circumferential wall thickening of the distal esophagus over a length "
+         "of 5 cm."),
+        "An enlarged lymph node is present in the gastrohepatic ligament.",
+        "There are no liver metastases.",
+        "Endoscopic ultrasound would help with local staging.",
+    ], split="heldout14", tags=["ct", "chest", "abdomen", "numbers"], length_scale=1.0)
+    add("h14_mr_meningioma_fast", "MR", [
+        "There is an extra axial dural based mass along the left sphenoid wing.",
+        "It enhances homogeneously and has a dural tail.",
+        "There is mild mass effect on the adjacent temporal lobe without edema.",
+        "The appearance is typical of a meningioma.",
+    ], split="heldout14", tags=["mr", "neuro", "fast"], length_scale=0.88)
+    add("h14_ct_pneumatosis_long", "CT", [
+        "There is pneumatosis of the cecum and ascending colon.",
+        "Gas is present in the superior mesenteric vein and the portal venous system.",
+        "The superior mesenteric artery is occluded near its origin.",
+        "There is no free air.",
+        "These findings indicate acute mesenteric ischemia with bowel infarction.",
+        "The referring surgeon was notified by telephone.",
+    ], split="heldout14", tags=["ct", "abdomen", "long"], length_scale=1.0, pause=(0.8, 1.2))
 
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
