@@ -20,17 +20,20 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
-from reporting.asr.correction import ACOUSTIC_DOUBT
+from reporting.asr.correction import (
+    ACOUSTIC_DOUBT,
+    FUNCTION_ZIPF,
+    REAL_WORD_ZIPF,
+    AcousticCheck,
+    english_frequency,
+)
 
 if TYPE_CHECKING:
     from reporting.asr.language_model import RadiologyLM
-
-AcousticCheck = Callable[[str], tuple[float, int]]
 
 MARGIN = 1.0
 """Natural-log units by which acoustic + LM must prefer the second reading of a region."""
@@ -77,8 +80,6 @@ def _carves_function_word(old: list[str], new: list[str], lm: RadiologyLM) -> bo
     well per token and per word, and the negation or finding they break is the report's
     meaning. Two content words from one ("hyperintensities" -> "hyperintense cyst") may pass.
     """
-    from reporting.asr.correction import FUNCTION_ZIPF, REAL_WORD_ZIPF, english_frequency
-
     if len(old) != 1 or len(new) < 2:
         return False
     word = _key(old[0])
