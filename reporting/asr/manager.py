@@ -49,6 +49,7 @@ from reporting.asr.decoder import (
 from reporting.asr.language_model import load_language_model
 from reporting.asr.models import Runtime, resolve_model, resolve_runtime, wants_gpu
 from reporting.asr.rescoring import decode_rescored
+from reporting.asr.second_opinion import merge_readings
 from reporting.asr.vad import speech_chunks
 from reporting.core.config import AsrSettings
 from reporting.core.errors import Unavailable
@@ -191,6 +192,7 @@ class AsrManager:
         self.max_draft_threads = max(1, self.decode_threads - 1)
         """Decode threads live partials may hold at once: one stays free for finals."""
         self._threads: list[threading.Thread] = []
+        self._second_pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._closed = False
         self._decodes = 0
         self._dropped = 0
@@ -326,6 +328,9 @@ class AsrManager:
         for thread in self._threads:
             thread.join(timeout=10)
         self._threads.clear()
+        if self._second_pool is not None:
+            self._second_pool.shutdown(wait=True, cancel_futures=True)
+            self._second_pool = None
 
     # -- admission ---------------------------------------------------------------------------
 
@@ -500,10 +505,13 @@ class AsrManager:
             try:
                 if not req.draft and options.beam_size > 1 and self.settings.rescore_finals:
                     # The radiology LM picks among the beam's readings of a final.
+                    second = self._second_reading(req, options)
                     result = decode_rescored(
                         decoder, req.audio, prompt=req.prompt, hotwords=req.hotwords,
-                        options=options,
+                        options=replace(options, keep_audio_scorer=second is not None),
                     )
+                    if second is not None:
+                        result = self._second_opinion(result, second)
                 else:
                     result = decoder.decode(
                         req.audio, prompt=req.prompt, hotwords=req.hotwords, options=options
@@ -522,6 +530,40 @@ class AsrManager:
                     self._in_flight -= 1
                     self._drafts_in_flight -= req.draft
                     self._cond.notify()  # a partial held back by the draft cap may go now
+
+    def _second_reading(self, req: _Request,
+                        options: DecodeOptions) -> concurrent.futures.Future[Transcript] | None:
+        """Start the second model's reading of a final beside the main decode (live second
+        opinion on; None when off or there is no second model)."""
+        second = self.second_decoder if self.settings.live_second_opinion else None
+        if second is None:
+            return None
+        with self._load_lock:
+            if self._second_pool is None:
+                self._second_pool = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=self.decode_threads, thread_name_prefix="asr-second")
+        return self._second_pool.submit(decode_rescored, second, req.audio, prompt=req.prompt,
+                                        hotwords=req.hotwords, options=options)
+
+    def _second_opinion(self, result: Transcript,
+                        second: concurrent.futures.Future[Transcript]) -> Transcript:
+        """A final (or speculative final) with the second model's reading weighed in
+        (`reporting.asr.second_opinion`): both readings corrected, the main one with its
+        audio. Only on an unhurried machine: the caller decodes greedily when others wait."""
+        scorer = result.scorer
+        try:
+            other = second.result()
+        except Exception:  # the second opinion is an extra: the main reading stands
+            log.exception("second reading failed")
+            return replace(result, scorer=None)
+        if scorer is None or not result.text.strip():
+            return replace(result, scorer=None)
+        started = time.perf_counter()
+        fixed = correct(result.text, acoustic=scorer).text
+        if other.text.strip():
+            fixed = merge_readings(fixed, correct(other.text).text, acoustic=scorer).text
+        return replace(result, text=fixed, scorer=None,
+                       decode_seconds=result.decode_seconds + time.perf_counter() - started)
 
     def _backlog(self) -> bool:
         """Whether any final is still queued (lock held)."""

@@ -129,3 +129,69 @@ def test_the_server_uses_the_partial_model_as_second_opinion(tmp_path) -> None:
         off.load()
         assert off.second_decoder is None
         off.close()
+
+
+def test_live_finals_take_a_second_opinion_while_the_machine_is_unhurried(tmp_path) -> None:
+    from reporting.asr.models import tiny_en_dir
+
+    copy = tmp_path / "tiny-copy"
+    shutil.copytree(tiny_en_dir(), copy)
+    audio, reference = load_fixture("cxr_effusion")
+    chunk = speech_chunks(audio)[0]
+    piece = audio[chunk.start:chunk.end]
+    texts = {}
+    for live in (True, False):
+        manager = AsrManager(AsrSettings(model="tiny.en", partial_model=str(copy),
+                                         live_second_opinion=live), tmp_path,
+                             decode_threads=1)
+        manager.load()
+        second = manager.second_decoder
+        assert second is not None
+        calls: list[int] = []
+        real = second.features
+
+        def traced(samples, *args, _real=real, _calls=calls, **kwargs):  # type: ignore[no-untyped-def]
+            _calls.append(len(samples))
+            return _real(samples, *args, **kwargs)
+
+        second.features = traced  # type: ignore[method-assign]
+        try:
+            final = manager.submit(piece, session_id="s", kind="final").result(60)
+            assert final is not None and final.scorer is None
+            texts[live] = final.text
+            assert len(calls) == (1 if live else 0)  # the partial model read the final too
+            draft = manager.submit(piece[: 2 * 16000], session_id="s", kind="partial")
+            assert draft.result(60) is not None
+            assert len(calls) == (2 if live else 1)  # a partial is the partial model's alone
+        finally:
+            manager.close()
+    assert word_error_rate(reference, texts[True]) <= 0.15, texts[True]
+    assert word_error_rate(reference, texts[True]) < word_error_rate(reference, texts[False])
+    # The final arrives corrected (weighed by its audio) when the second opinion runs.
+    assert "pleural" in texts[True] and "atelectasis" in texts[True], texts
+
+
+def test_a_failing_second_reading_leaves_the_final_as_heard(tmp_path) -> None:
+    from reporting.asr.models import tiny_en_dir
+
+    copy = tmp_path / "tiny-copy"
+    shutil.copytree(tiny_en_dir(), copy)
+    audio, reference = load_fixture("cxr_effusion")
+    chunk = speech_chunks(audio)[0]
+    manager = AsrManager(AsrSettings(model="tiny.en", partial_model=str(copy),
+                                     live_second_opinion=True), tmp_path, decode_threads=1)
+    manager.load()
+    second = manager.second_decoder
+    assert second is not None
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("second model fault")  # a fault a real model does not offer
+
+    second.features = broken  # type: ignore[method-assign]
+    try:
+        final = manager.submit(audio[chunk.start:chunk.end], session_id="s",
+                               kind="final").result(60)
+    finally:
+        manager.close()
+    assert final is not None and final.scorer is None
+    assert word_error_rate(reference, final.text) <= 0.2, final.text
