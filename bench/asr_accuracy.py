@@ -48,7 +48,8 @@ changes, scored once with the code before and after its first change, then read;
 `heldout12`: written in session 19 after heldout11 was read and before that session's
 lexicon work, scored once, then read; `heldout13`: written at the start of session 20 before
 that session's changes, scored in aggregate only (before and after the second opinion);
-`heldout14`: written in session 20 after the second opinion, scored once with it."""
+`heldout14`: written in session 20 after the second opinion, scored once with it; both
+read at the end of session 20."""
 
 
 def load_model(name: str, data_dir: Path, threads: int,  # type: ignore[no-untyped-def]
