@@ -269,6 +269,21 @@ EXAMS: dict[str, str] = {
     "h14_ct_esophageal_cancer": "CT CHEST ABDOMEN PELVIS WITH CONTRAST",
     "h14_mr_meningioma_fast": "MR BRAIN WITHOUT AND WITH CONTRAST",
     "h14_ct_pneumatosis_long": "CT ABDOMEN AND PELVIS WITH CONTRAST",
+    "h15_mr_thigh_sarcoma": "MR FEMUR WITHOUT AND WITH CONTRAST",
+    "h15_xr_scaphoid_slow": "XR WRIST 4 VIEWS",
+    "h15_mr_morel_lavallee_noisy": "MR PELVIS WITHOUT CONTRAST",
+    "h15_ct_lisfranc_numbers": "CT FOOT WITHOUT CONTRAST",
+    "h15_mr_cholangiocarcinoma": "MR ABDOMEN MRCP WITHOUT AND WITH CONTRAST",
+    "h15_ct_mucus_plugging_fast": "CT CHEST WITHOUT CONTRAST",
+    "h15_us_ectopic_pregnancy": "US PELVIS TRANSVAGINAL",
+    "h15_ct_adrenal_adenoma_numbers": "CT ABDOMEN ADRENAL PROTOCOL",
+    "h15_ct_thymoma": "CT CHEST WITH CONTRAST",
+    "h15_mr_dish_ossification_punct": "MR THORACIC SPINE WITHOUT CONTRAST",
+    "h15_mr_tibial_stress_fracture": "MR TIBIA WITHOUT CONTRAST",
+    "h15_ct_tarsal_coalition": "CT ANKLE WITHOUT CONTRAST",
+    "h15_fluoro_zenker": "FL ESOPHAGRAM",
+    "h15_ct_paraganglioma_fast": "CT NECK WITH CONTRAST",
+    "h15_us_nephrocalcinosis_long": "US RENAL BILATERAL",
     "silence_only": "XR CHEST 2 VIEWS",
     "noise_only": "XR CHEST 2 VIEWS",
 }
@@ -1904,6 +1919,111 @@ def fixtures() -> list[Fixture]:
         "These findings indicate acute mesenteric ischemia with bowel infarction.",
         "The referring surgeon was notified by telephone.",
     ], split="heldout14", tags=["ct", "abdomen", "long"], length_scale=1.0, pause=(0.8, 1.2))
+
+    # ---- heldout15: written at the end of session 20 with that session's code final,
+    # scored once with it ----
+    add("h15_mr_thigh_sarcoma", "MR", [
+        ("There is a heterogeneous mass in the vastus lateralis measuring nine by six by "
+         "five centimeters.",
+         "There is a heterogeneous mass in the vastus lateralis measuring 9 x 6 x 5 cm."),
+        "It is deep to the fascia and has areas of necrosis.",
+        "The femoral neurovascular bundle is displaced but not encased.",
+        "The appearance is concerning for a soft tissue sarcoma.",
+    ], split="heldout15", tags=["mr", "msk", "numbers"], length_scale=1.0)
+    add("h15_xr_scaphoid_slow", "CR", [
+        "There is a nondisplaced fracture through the waist of the scaphoid.",
+        "The carpal alignment is preserved.",
+        "A thumb spica cast is recommended.",
+    ], split="heldout15", tags=["xr", "msk", "slow"], length_scale=1.18)
+    add("h15_mr_morel_lavallee_noisy", "MR", [
+        "There is a fluid collection between the subcutaneous fat and the fascia lata over "
+        "the left greater trochanter.",
+        "It contains fat globules and layering blood products.",
+        "The findings represent a closed degloving injury.",
+    ], split="heldout15", tags=["mr", "msk", "noise"], snr_db=18.0, length_scale=1.0)
+    add("h15_ct_lisfranc_numbers", "CT", [
+        ("There is three millimeters of widening between the bases of the first and second "
+         "metatarsals.",
+         "There is 3 mm of widening between the bases of the first and second "
+         "metatarsals."),
+        "A small fleck of bone is avulsed from the medial cuneiform.",
+        "These findings indicate a Lisfranc ligament injury.",
+    ], split="heldout15", tags=["ct", "msk", "numbers"], length_scale=1.0)
+    add("h15_mr_cholangiocarcinoma", "MR", [
+        "There is an infiltrative mass at the confluence of the right and left hepatic "
+        "ducts.",
+        "The intrahepatic bile ducts are dilated in both lobes.",
+        "The mass shows progressive delayed enhancement.",
+        "The findings suggest a hilar cholangiocarcinoma.",
+    ], split="heldout15", tags=["mr", "abdomen"], length_scale=1.0)
+    add("h15_ct_mucus_plugging_fast", "CT", [
+        "There are branching tubular opacities in the left lower lobe bronchi.",
+        "They represent mucus plugging with distal atelectasis.",
+        "There is central bronchiectasis in both upper lobes.",
+        "Allergic bronchopulmonary aspergillosis should be considered.",
+    ], split="heldout15", tags=["ct", "chest", "fast"], length_scale=0.88)
+    add("h15_us_ectopic_pregnancy", "US", [
+        "There is no intrauterine gestational sac.",
+        "A tubal ring is present adjacent to the left ovary.",
+        "There is a moderate amount of complex free fluid in the pelvis.",
+        "The findings are concerning for a ruptured ectopic pregnancy.",
+    ], split="heldout15", tags=["us", "pelvis"], length_scale=1.0)
+    add("h15_ct_adrenal_adenoma_numbers", "CT", [
+        ("There is a right adrenal nodule measuring two point one centimeters.",
+         "There is a right adrenal nodule measuring 2.1 cm."),
+        ("It measures eight Hounsfield units on the unenhanced images.",
+         "It measures 8 Hounsfield units on the unenhanced images."),
+        ("The absolute washout is greater than sixty percent.",
+         "The absolute washout is greater than 60 percent."),
+        "The nodule is a benign adenoma.",
+    ], split="heldout15", tags=["ct", "abdomen", "numbers"], length_scale=1.0)
+    add("h15_ct_thymoma", "CT", [
+        "There is a lobulated soft tissue mass in the anterior mediastinum.",
+        "It contains punctate calcifications.",
+        "The fat plane with the aorta is preserved.",
+        "There are no pleural nodules.",
+        "The differential diagnosis includes thymoma and lymphoma.",
+    ], split="heldout15", tags=["ct", "chest"], length_scale=1.0)
+    add("h15_mr_dish_ossification_punct", "MR", [
+        ("There is flowing ossification along the anterior thoracic spine comma spanning "
+         "more than four contiguous levels period",
+         "There is flowing ossification along the anterior thoracic spine, spanning more "
+         "than four contiguous levels."),
+        ("The disc heights are relatively preserved period",
+         "The disc heights are relatively preserved."),
+        ("The findings are consistent with diffuse idiopathic skeletal hyperostosis period",
+         "The findings are consistent with diffuse idiopathic skeletal hyperostosis."),
+    ], split="heldout15", tags=["mr", "spine", "spoken-punctuation"], length_scale=1.0)
+    add("h15_mr_tibial_stress_fracture", "MR", [
+        "There is a linear low signal fracture line in the posteromedial tibial cortex.",
+        "Marrow edema and periosteal edema surround it.",
+        "The findings represent a tibial stress fracture.",
+    ], split="heldout15", tags=["mr", "msk"], length_scale=1.0)
+    add("h15_ct_tarsal_coalition", "CT", [
+        "There is a fibrous coalition of the middle facet of the talocalcaneal joint.",
+        "The joint is narrowed with irregular subchondral sclerosis.",
+        "There is a talar beak.",
+        "The calcaneonavicular articulation is normal.",
+    ], split="heldout15", tags=["ct", "msk"], length_scale=1.0)
+    add("h15_fluoro_zenker", "RF", [
+        "A posterior outpouching arises from the pharyngoesophageal junction.",
+        "Contrast fills and retains within it after swallowing.",
+        "There is a prominent cricopharyngeal bar.",
+        "The findings indicate a Zenker diverticulum.",
+    ], split="heldout15", tags=["fluoro", "neck"], length_scale=1.0)
+    add("h15_ct_paraganglioma_fast", "CT", [
+        "There is an avidly enhancing mass at the right carotid bifurcation.",
+        "It splays the internal and external carotid arteries.",
+        "The appearance is typical of a carotid body paraganglioma.",
+    ], split="heldout15", tags=["ct", "neck", "fast"], length_scale=0.88)
+    add("h15_us_nephrocalcinosis_long", "US", [
+        "Both kidneys are normal in size.",
+        "The medullary pyramids are diffusely echogenic.",
+        "There is no shadowing calculus.",
+        "There is no hydronephrosis.",
+        "The findings are consistent with medullary nephrocalcinosis.",
+        "Correlation with serum calcium is suggested.",
+    ], split="heldout15", tags=["us", "renal", "long"], length_scale=1.0, pause=(0.8, 1.2))
 
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
