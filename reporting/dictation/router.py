@@ -96,11 +96,11 @@ def transcribe_path(manager: AsrManager, path: Path, *, field: str | None = None
                     modality: str | None = None, exam: str = "") -> dict[str, Any]:
     """Whole-file recognition with the benchmarked radiology pipeline, as report text."""
     manager.load()
+    second = manager.second_decoder
     result = transcribe_pipeline(path, decoder=manager.decoder, field=field, modality=modality,
-                                 exam=exam, second=manager.second_decoder)
+                                 exam=exam, second=second)
     segments = [{"start": round(seg.start, 3), "end": round(seg.end, 3), "text": seg.text}
                 for seg in result.segments]
-    second = manager.second_decoder
     return {"text": result.text, "segments": segments, "duration": round(result.duration, 3),
             "model": manager.model_name,
             **({"second_model": manager.partial_model_name} if second is not None else {})}
