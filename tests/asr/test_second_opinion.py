@@ -15,6 +15,15 @@ from reporting.core.config import AsrSettings
 from tests.asr.conftest import FIXTURES, load_fixture, word_error_rate
 
 
+def _tiny_copy(tmp_path):  # type: ignore[no-untyped-def]
+    """tiny.en in another folder: a partial (second) model the manager loads on its own."""
+    from reporting.asr.models import tiny_en_dir
+
+    copy = tmp_path / "tiny-copy"
+    shutil.copytree(tiny_en_dir(), copy)
+    return copy
+
+
 @pytest.fixture(scope="module")
 def heard(tiny_decoder) -> Transcript:  # type: ignore[no-untyped-def]
     """tiny.en's reading of a chest X-ray dictation, with the scorer of its audio."""
@@ -104,11 +113,9 @@ def test_the_pipeline_asks_the_second_model_about_every_chunk(tiny_decoder) -> N
 
 
 def test_the_server_uses_the_partial_model_as_second_opinion(tmp_path) -> None:
-    from reporting.asr.models import tiny_en_dir
     from reporting.dictation.router import transcribe_path
 
-    copy = tmp_path / "tiny-copy"
-    shutil.copytree(tiny_en_dir(), copy)
+    copy = _tiny_copy(tmp_path)
     manager = AsrManager(AsrSettings(model="tiny.en", partial_model=str(copy),
                                      rescore_finals=False), tmp_path)
     manager.load()
@@ -132,10 +139,7 @@ def test_the_server_uses_the_partial_model_as_second_opinion(tmp_path) -> None:
 
 
 def test_live_finals_take_a_second_opinion_while_the_machine_is_unhurried(tmp_path) -> None:
-    from reporting.asr.models import tiny_en_dir
-
-    copy = tmp_path / "tiny-copy"
-    shutil.copytree(tiny_en_dir(), copy)
+    copy = _tiny_copy(tmp_path)
     audio, reference = load_fixture("cxr_effusion")
     chunk = speech_chunks(audio)[0]
     piece = audio[chunk.start:chunk.end]
@@ -172,10 +176,7 @@ def test_live_finals_take_a_second_opinion_while_the_machine_is_unhurried(tmp_pa
 
 
 def test_a_failing_second_reading_leaves_the_final_as_heard(tmp_path) -> None:
-    from reporting.asr.models import tiny_en_dir
-
-    copy = tmp_path / "tiny-copy"
-    shutil.copytree(tiny_en_dir(), copy)
+    copy = _tiny_copy(tmp_path)
     audio, reference = load_fixture("cxr_effusion")
     chunk = speech_chunks(audio)[0]
     manager = AsrManager(AsrSettings(model="tiny.en", partial_model=str(copy),
