@@ -1972,7 +1972,7 @@ def fixtures() -> list[Fixture]:
         ("There is a right adrenal nodule measuring two point one centimeters.",
          "There is a right adrenal nodule measuring 2.1 cm."),
         ("It measures eight Hounsfield units on the unenhanced images.",
-         "It measures 8 Hounsfield units on the unenhanced images."),
+         "It measures 8 HU on the unenhanced images."),
         ("The absolute washout is greater than sixty percent.",
          "The absolute washout is greater than 60 percent."),
         "The nodule is a benign adenoma.",
