@@ -284,6 +284,20 @@ EXAMS: dict[str, str] = {
     "h15_fluoro_zenker": "FL ESOPHAGRAM",
     "h15_ct_paraganglioma_fast": "CT NECK WITH CONTRAST",
     "h15_us_nephrocalcinosis_long": "US RENAL BILATERAL",
+    "h16_ct_head_epidural": "CT HEAD WITHOUT CONTRAST",
+    "h16_mr_ms_plaques_fast": "MR BRAIN WITHOUT AND WITH CONTRAST",
+    "h16_us_pyloric_stenosis": "US ABDOMEN LIMITED PYLORUS",
+    "h16_ct_aortic_dissection_slow": "CTA CHEST ABDOMEN PELVIS",
+    "h16_xr_pediatric_elbow_noisy": "XR ELBOW 2 VIEWS",
+    "h16_mr_shoulder_labrum": "MR SHOULDER WITHOUT CONTRAST",
+    "h16_ct_diverticulitis_punct": "CT ABDOMEN AND PELVIS WITH CONTRAST",
+    "h16_mammo_calcifications": "MG DIAGNOSTIC MAMMOGRAM LEFT",
+    "h16_nm_bone_scan": "NM BONE SCAN WHOLE BODY",
+    "h16_ct_pancreatitis_long": "CT ABDOMEN AND PELVIS WITH CONTRAST",
+    "h16_us_dvt_fast": "US VENOUS DOPPLER LEFT LOWER EXTREMITY",
+    "h16_mr_knee_bucket_handle": "MR KNEE WITHOUT CONTRAST",
+    "h16_ct_lung_cavitary": "CT CHEST WITH CONTRAST",
+    "h16_xr_abdomen_sbo": "XR ABDOMEN 2 VIEWS",
     "silence_only": "XR CHEST 2 VIEWS",
     "noise_only": "XR CHEST 2 VIEWS",
 }
@@ -2024,6 +2038,105 @@ def fixtures() -> list[Fixture]:
         "The findings are consistent with medullary nephrocalcinosis.",
         "Correlation with serum calcium is suggested.",
     ], split="heldout15", tags=["us", "renal", "long"], length_scale=1.0, pause=(0.8, 1.2))
+
+    add("h16_ct_head_epidural", "CT", [
+        "There is a biconvex extra-axial hematoma over the right temporal convexity.",
+        ("It measures one point four centimeters in thickness.",
+         "It measures 1.4 cm in thickness."),
+        "There is an overlying nondisplaced fracture of the squamous temporal bone.",
+        "There is mild effacement of the adjacent sulci without midline shift.",
+    ], split="heldout16", tags=["ct", "neuro", "numbers"], length_scale=1.0)
+    add("h16_mr_ms_plaques_fast", "MR", [
+        "There are multiple ovoid periventricular white matter lesions oriented "
+        "perpendicular to the lateral ventricles.",
+        "Two of the lesions show incomplete ring enhancement.",
+        "There is a juxtacortical lesion in the left frontal lobe.",
+        "The findings fulfill the criteria for dissemination in space.",
+    ], split="heldout16", tags=["mr", "neuro", "fast"], length_scale=0.88)
+    add("h16_us_pyloric_stenosis", "US", [
+        ("The pyloric muscle thickness measures four millimeters.",
+         "The pyloric muscle thickness measures 4 mm."),
+        ("The pyloric channel length measures eighteen millimeters.",
+         "The pyloric channel length measures 18 mm."),
+        "No gastric contents pass through the pylorus during the examination.",
+        "The findings are diagnostic of hypertrophic pyloric stenosis.",
+    ], split="heldout16", tags=["us", "pediatric", "numbers"], length_scale=1.0)
+    add("h16_ct_aortic_dissection_slow", "CT", [
+        "An intimal flap begins just distal to the left subclavian artery.",
+        "It extends into the left common iliac artery.",
+        "The celiac axis and superior mesenteric artery arise from the true lumen.",
+        "This is a Stanford type B dissection.",
+    ], split="heldout16", tags=["ct", "vascular", "slow"], length_scale=1.18)
+    add("h16_xr_pediatric_elbow_noisy", "CR", [
+        "There is an elevated posterior fat pad on the lateral view.",
+        "The anterior humeral line passes anterior to the capitellum.",
+        "These findings indicate an occult supracondylar fracture.",
+    ], split="heldout16", tags=["xr", "pediatric", "msk", "noise"], snr_db=18.0,
+        length_scale=1.0)
+    add("h16_mr_shoulder_labrum", "MR", [
+        "There is a tear of the anterior inferior labrum with a small Hill-Sachs lesion.",
+        "The supraspinatus tendon shows low grade partial thickness bursal surface fraying.",
+        "The long head of the biceps tendon is located in the bicipital groove.",
+        "There is no muscle atrophy.",
+    ], split="heldout16", tags=["mr", "msk"], length_scale=1.0)
+    add("h16_ct_diverticulitis_punct", "CT", [
+        ("There is wall thickening of the sigmoid colon comma with pericolic fat stranding "
+         "period",
+         "There is wall thickening of the sigmoid colon, with pericolic fat stranding."),
+        ("A small extraluminal gas bubble is adjacent to a diverticulum period",
+         "A small extraluminal gas bubble is adjacent to a diverticulum."),
+        ("There is no drainable fluid collection period",
+         "There is no drainable fluid collection."),
+    ], split="heldout16", tags=["ct", "abdomen", "spoken-punctuation"], length_scale=1.0)
+    add("h16_mammo_calcifications", "MG", [
+        "There are fine linear branching calcifications in the upper outer quadrant of "
+        "the left breast.",
+        ("They span two point five centimeters.", "They span 2.5 cm."),
+        "There is no associated mass or architectural distortion.",
+        "Stereotactic biopsy is recommended.",
+    ], split="heldout16", tags=["mammography", "numbers"], length_scale=1.0)
+    add("h16_nm_bone_scan", "NM", [
+        "There is intense radiotracer uptake in the left sacral ala and the body of the "
+        "sacrum.",
+        "The pattern resembles the letter H.",
+        "This is characteristic of a sacral insufficiency fracture.",
+        "No other abnormal foci are seen.",
+    ], split="heldout16", tags=["nuclear", "msk"], length_scale=1.0)
+    add("h16_ct_pancreatitis_long", "CT", [
+        "The pancreas is edematous with peripancreatic fat stranding.",
+        "There is an acute peripancreatic fluid collection along the anterior pararenal "
+        "space.",
+        "The pancreatic parenchyma enhances normally without necrosis.",
+        "The splenic vein is patent.",
+        "There are no gallstones.",
+        "The findings are consistent with interstitial edematous pancreatitis.",
+    ], split="heldout16", tags=["ct", "abdomen", "long"], length_scale=1.0, pause=(0.8, 1.2))
+    add("h16_us_dvt_fast", "US", [
+        "The left common femoral vein is noncompressible and contains echogenic thrombus.",
+        "The thrombus extends into the femoral and popliteal veins.",
+        "There is no flow augmentation with calf compression.",
+        "The right lower extremity veins are patent.",
+    ], split="heldout16", tags=["us", "vascular", "fast"], length_scale=0.88)
+    add("h16_mr_knee_bucket_handle", "MR", [
+        "There is a bucket handle tear of the medial meniscus.",
+        "The displaced fragment lies in the intercondylar notch, producing a double "
+        "posterior cruciate ligament sign.",
+        "There is a moderate joint effusion.",
+        "The cruciate ligaments are otherwise intact.",
+    ], split="heldout16", tags=["mr", "msk"], length_scale=1.0)
+    add("h16_ct_lung_cavitary", "CT", [
+        "There is a thick walled cavitary lesion in the apical segment of the right upper "
+        "lobe.",
+        "There are surrounding tree in bud nodules.",
+        "Several enlarged right paratracheal lymph nodes are present.",
+        "Reactivation tuberculosis should be excluded.",
+    ], split="heldout16", tags=["ct", "chest"], length_scale=1.0)
+    add("h16_xr_abdomen_sbo", "CR", [
+        "There are multiple dilated loops of small bowel with air fluid levels.",
+        "The colon is decompressed.",
+        "There is no free intraperitoneal air.",
+        "The pattern is consistent with a high grade small bowel obstruction.",
+    ], split="heldout16", tags=["xr", "abdomen"], length_scale=1.0)
 
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
