@@ -12,8 +12,10 @@ units. The main model keeps the last word on the sound, so a fluent mistake of t
 model that the audio does not carry is refused, and the language model decides between
 readings the audio finds about equally likely.
 
-Whole-file recognition only (`reporting.asr.pipeline.transcribe_pipeline`): the live path
-has no time for a second decode.
+Whole-file recognition (`reporting.asr.pipeline.transcribe_pipeline`) always; live finals
+only with `asr.live_second_opinion` (on 2 CPU cores the second decode costs more latency
+than it buys). The weighing itself, `adopt_better`, also serves `reporting.asr.reconsider`,
+whose proposals come from word lists instead of a second model.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import math
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from reporting.asr.correction import (
     ACOUSTIC_DOUBT,
@@ -107,6 +109,16 @@ def _text_score(text: str, acoustic: AcousticCheck, lm: RadiologyLM) -> tuple[fl
     return sound / max(1, tokens), math.log(10) * log10 / max(1, words)
 
 
+class Proposal(NamedTuple):
+    """Words `[start, end)` of a reading and the words that might replace them; `prior`
+    (natural log) is what is known for them beyond the audio and the LM."""
+
+    start: int
+    end: int
+    words: list[str]
+    prior: float = 0.0
+
+
 def merge_readings(main: str, second: str, *, acoustic: AcousticCheck,
                    lm: RadiologyLM | None = None, margin: float = MARGIN,
                    lm_weight: float = LM_WEIGHT) -> Merge:
@@ -117,15 +129,34 @@ def merge_readings(main: str, second: str, *, acoustic: AcousticCheck,
     other = second.split()
     if not words or not other:
         return Merge(main, ())
-    lm = lm or load_language_model()
     matcher = SequenceMatcher(a=[_key(w) for w in words], b=[_key(w) for w in other],
                               autojunk=False)
-    regions = [(i1, i2, j1, j2) for op, i1, i2, j1, j2 in matcher.get_opcodes()
-               if op != "equal" and max(i2 - i1, j2 - j1) <= MAX_REGION_WORDS]
+    lm = lm or load_language_model()
+    proposals = [Proposal(i1, i2, other[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes()
+                 if op != "equal" and max(i2 - i1, j2 - j1) <= MAX_REGION_WORDS
+                 and not _carves_function_word(words[i1:i2], other[j1:j2], lm)]
+    return adopt_better(words, proposals, acoustic=acoustic, lm=lm, margin=margin,
+                        lm_weight=lm_weight)
+
+
+def adopt_better(words: list[str], proposals: list[Proposal], *, acoustic: AcousticCheck,
+                 lm: RadiologyLM | None = None, margin: float = MARGIN,
+                 lm_weight: float = LM_WEIGHT) -> Merge:
+    """`words` with each proposal that the audio and LM prefer by more than `margin`.
+
+    Proposals are weighed right to left, each against the text as it stands; of those for
+    the same words the best-scoring one is taken, and one that overlaps words already
+    replaced is dropped.
+    """
+    from reporting.asr.language_model import load_language_model
+
+    if not words or not proposals:
+        return Merge(" ".join(words), ())
+    lm = lm or load_language_model()
     current = list(words)
     # Both scores per token / word, scaled to the main reading's length (as in rescoring):
     # a reading is not better for being shorter.
-    tokens = max(1, acoustic(_WORD_HYPHEN.sub(" ", main))[1])
+    tokens = max(1, acoustic(_WORD_HYPHEN.sub(" ", " ".join(words)))[1])
     length = max(1, len(words))
 
     def total(text: str) -> tuple[float, float]:
@@ -134,13 +165,26 @@ def merge_readings(main: str, second: str, *, acoustic: AcousticCheck,
 
     best = total(" ".join(current))
     changes: list[tuple[str, str]] = []
-    for i1, i2, j1, j2 in reversed(regions):  # right to left: earlier indices stay valid
-        replacement = _punctuated(current[i1:i2], other[j1:j2])
-        if replacement is None or _carves_function_word(current[i1:i2], replacement, lm):
+    frontier = len(words)  # proposals ending after this overlap a replacement
+    spans = sorted({(p.start, p.end) for p in proposals}, key=lambda s: (-s[0], -s[1]))
+    for i1, i2 in spans:  # right to left: earlier indices stay valid
+        if i2 > frontier:
             continue
-        candidate = [*current[:i1], *replacement, *current[i2:]]
-        score = total(" ".join(candidate))
-        if score[0] - best[0] >= -DOUBT and sum(score) > sum(best) + margin:
+        chosen: tuple[list[str], tuple[float, float]] | None = None
+        bar = sum(best) + margin
+        for proposal in proposals:
+            if (proposal.start, proposal.end) != (i1, i2):
+                continue
+            replacement = _punctuated(current[i1:i2], proposal.words)
+            if replacement is None:
+                continue
+            candidate = [*current[:i1], *replacement, *current[i2:]]
+            score = total(" ".join(candidate))
+            if score[0] - best[0] >= -DOUBT and sum(score) + proposal.prior > bar:
+                chosen, bar = (replacement, score), sum(score) + proposal.prior
+        if chosen is not None:
+            replacement, best = chosen
             changes.append((" ".join(current[i1:i2]), " ".join(replacement)))
-            current, best = candidate, score
+            current = [*current[:i1], *replacement, *current[i2:]]
+            frontier = i1
     return Merge(" ".join(current), tuple(reversed(changes)))
