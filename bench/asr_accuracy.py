@@ -3,6 +3,7 @@
     python bench/asr_accuracy.py [--models tiny.en,base] [--split all|dev,heldout,...]
                                  [--details] [--skip-plain] [--num-hypotheses N]
                                  [--lm-weight W] [--second tiny.en|none]
+                                 [--no-reconsider]
                                  [--device cpu|cuda] [--compute-type T]
 
 Prints one JSON object. For each model and split: word error rate and medical-term
@@ -128,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="leave the fixtures' exam descriptions out of the prompt")
     parser.add_argument("--no-acoustic-check", action="store_true",
                         help="correct without weighing context swaps by the audio")
+    parser.add_argument("--no-reconsider", action="store_true",
+                        help="leave out the reconsideration of sound-alike runs and short "
+                             "words (reporting.asr.reconsider)")
     parser.add_argument("--second", default="tiny.en",
                         help="second model for the second opinion, as the server's partial "
                              "model (default tiny.en; 'none' to turn it off)")
@@ -146,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         tuning["lm_weight"] = args.lm_weight
     if args.no_acoustic_check:
         tuning["acoustic_check"] = False
+    if args.no_reconsider:
+        tuning["reconsider_words"] = False
     splits = args.split
     wanted = manifest(splits)
     report: dict[str, object] = {

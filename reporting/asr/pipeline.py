@@ -19,6 +19,7 @@ import numpy as np
 
 from reporting.asr.correction import correct
 from reporting.asr.decoder import SAMPLE_RATE, DecodeOptions, Transcript, WhisperDecoder
+from reporting.asr.reconsider import reconsider
 from reporting.asr.rescoring import LM_WEIGHT, NUM_HYPOTHESES, decode_rescored
 from reporting.asr.second_opinion import merge_readings
 from reporting.asr.vocabulary import (
@@ -256,6 +257,7 @@ def transcribe_pipeline(
     lm_weight: float = LM_WEIGHT,
     acoustic_check: bool = True,
     second: WhisperDecoder | None = None,
+    reconsider_words: bool = True,
 ) -> PipelineResult:
     """Recognise a whole recording as radiology report text (prompted decode + correction).
 
@@ -269,6 +271,8 @@ def transcribe_pipeline(
     With a `second` decoder (another model), each chunk is also decoded by it and its
     reading is taken where the main model's score and the LM prefer it
     (`reporting.asr.second_opinion`).
+    With `reconsider_words`, runs of words that sound like one radiology word and confusable
+    short words are weighed by the same score (`reporting.asr.reconsider`).
     """
     if num_hypotheses < 1:
         raise ValueError("num_hypotheses must be at least 1")
@@ -284,7 +288,8 @@ def transcribe_pipeline(
     segments: list[PipelineSegment] = []
     changes: list[tuple[str, str]] = []
     options = replace(options or PIPELINE_OPTIONS,
-                      keep_audio_scorer=(acoustic_check or second is not None) and use_correction)
+                      keep_audio_scorer=(acoustic_check or second is not None
+                                         or reconsider_words) and use_correction)
     hotwords = ", ".join(section_terms(field, modality, limit=30)) if use_hotwords else None
     extra_terms = [*extra_terms, *exam_terms(exam)]
     rescoring = use_correction and num_hypotheses > 1 and lm_weight > 0
@@ -328,6 +333,10 @@ def transcribe_pipeline(
                 merged = merge_readings(fixed, other, acoustic=result.scorer)
                 fixed = merged.text
                 changes.extend(merged.changes)
+            if result.scorer is not None and reconsider_words:
+                again = reconsider(fixed, acoustic=result.scorer)
+                fixed = again.text
+                changes.extend(again.changes)
         before = text
         text = to_report_text(fixed, text) if written else f"{text} {fixed}".strip()
         segments.append(PipelineSegment(chunk.start / SAMPLE_RATE, chunk.end / SAMPLE_RATE,
