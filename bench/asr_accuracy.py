@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 FIXTURES = ROOT / "audio_fixtures"
 SPLITS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
           "heldout7", "heldout8", "heldout9", "heldout10", "heldout11",
-          "heldout12", "heldout13", "heldout14", "heldout15", "heldout16")
+          "heldout12", "heldout13", "heldout14", "heldout15", "heldout16",
+          "heldout17")
 """`dev`: tuned on; `heldout`: measured only (partly tuned on in round 3, see bench/README.md);
 `heldout2`: written before round 4, measured only until session 8, whose errors were read;
 `heldout3`: written in session 8 before that session's changes and measured clean (4.0% WER,
@@ -52,7 +53,9 @@ that session's changes, scored in aggregate only (before and after the second op
 `heldout14`: written in session 20 after the second opinion, scored once with it; both
 read at the end of session 20; `heldout15`: written at the end of session 20 with its code
 final, scored once, then read at the start of session 21; `heldout16`: written at the
-start of session 21 before that session's changes."""
+start of session 21 before that session's changes, scored with the code before and
+after its first change (aggregate), then read; `heldout17`: written in session 21 after
+that session's changes were measured on the other splits, scored once."""
 
 
 def load_model(name: str, data_dir: Path, threads: int,  # type: ignore[no-untyped-def]

@@ -298,6 +298,20 @@ EXAMS: dict[str, str] = {
     "h16_mr_knee_bucket_handle": "MR KNEE WITHOUT CONTRAST",
     "h16_ct_lung_cavitary": "CT CHEST WITH CONTRAST",
     "h16_xr_abdomen_sbo": "XR ABDOMEN 2 VIEWS",
+    "h17_ct_sinus_mucocele": "CT SINUSES WITHOUT CONTRAST",
+    "h17_mr_brain_abscess_fast": "MR BRAIN WITHOUT AND WITH CONTRAST",
+    "h17_us_appendicitis_numbers": "US APPENDIX",
+    "h17_xr_chest_pneumothorax_slow": "XR CHEST 1 VIEW PORTABLE",
+    "h17_ct_renal_mass": "CT ABDOMEN RENAL MASS PROTOCOL",
+    "h17_mr_hip_avn_noisy": "MR HIP WITHOUT CONTRAST",
+    "h17_ct_colitis_punct": "CT ABDOMEN AND PELVIS WITH CONTRAST",
+    "h17_us_thyroid_nodule": "US THYROID",
+    "h17_xr_ankle_fracture": "XR ANKLE 3 VIEWS",
+    "h17_mr_spine_cord_compression_long": "MR THORACIC SPINE WITHOUT AND WITH CONTRAST",
+    "h17_ct_pulmonary_fibrosis": "CT CHEST HIGH RESOLUTION",
+    "h17_us_gallbladder_fast": "US ABDOMEN RIGHT UPPER QUADRANT",
+    "h17_ct_neck_abscess": "CT NECK SOFT TISSUE WITH CONTRAST",
+    "h17_mr_ankle_tendon": "MR ANKLE WITHOUT CONTRAST",
     "silence_only": "XR CHEST 2 VIEWS",
     "noise_only": "XR CHEST 2 VIEWS",
 }
@@ -2137,6 +2151,101 @@ def fixtures() -> list[Fixture]:
         "There is no free intraperitoneal air.",
         "The pattern is consistent with a high grade small bowel obstruction.",
     ], split="heldout16", tags=["xr", "abdomen"], length_scale=1.0)
+
+    add("h17_ct_sinus_mucocele", "CT", [
+        "There is an expansile opacified left frontal sinus with thinning of its walls.",
+        "The posterior table is dehiscent.",
+        "The findings are consistent with a frontal sinus mucocele.",
+        "The remaining paranasal sinuses are clear.",
+    ], split="heldout17", tags=["ct", "neuro", "sinus"], length_scale=1.0)
+    add("h17_mr_brain_abscess_fast", "MR", [
+        "There is a ring enhancing lesion in the right parietal lobe with a smooth thin "
+        "wall.",
+        "The center shows marked restricted diffusion.",
+        "There is extensive surrounding vasogenic edema.",
+        "The appearance favors a pyogenic abscess over a necrotic tumor.",
+    ], split="heldout17", tags=["mr", "neuro", "fast"], length_scale=0.88)
+    add("h17_us_appendicitis_numbers", "US", [
+        ("The appendix is noncompressible and measures nine millimeters in diameter.",
+         "The appendix is noncompressible and measures 9 mm in diameter."),
+        "There is hyperemia of the appendiceal wall and echogenic periappendiceal fat.",
+        "A shadowing appendicolith is present at the base.",
+    ], split="heldout17", tags=["us", "pediatric", "numbers"], length_scale=1.0)
+    add("h17_xr_chest_pneumothorax_slow", "CR", [
+        "There is a large left pneumothorax with a visible pleural line.",
+        "The mediastinum is shifted to the right.",
+        "The left hemidiaphragm is depressed.",
+        "These findings suggest tension physiology.",
+    ], split="heldout17", tags=["xr", "chest", "slow"], length_scale=1.18)
+    add("h17_ct_renal_mass", "CT", [
+        "There is a heterogeneously enhancing solid mass arising from the upper pole of "
+        "the left kidney.",
+        "It extends into the left renal vein without involvement of the inferior vena "
+        "cava.",
+        "There is no perinephric stranding.",
+        "The appearance is most consistent with renal cell carcinoma.",
+    ], split="heldout17", tags=["ct", "abdomen"], length_scale=1.0)
+    add("h17_mr_hip_avn_noisy", "MR", [
+        "There is a serpiginous low signal line in the superior femoral head.",
+        "The double line sign is present on T2 weighted images.",
+        "There is no subchondral collapse.",
+        "The findings indicate avascular necrosis of the femoral head.",
+    ], split="heldout17", tags=["mr", "msk", "noise"], snr_db=18.0, length_scale=1.0)
+    add("h17_ct_colitis_punct", "CT", [
+        ("There is diffuse wall thickening of the descending and sigmoid colon comma with "
+         "mucosal hyperenhancement period",
+         "There is diffuse wall thickening of the descending and sigmoid colon, with "
+         "mucosal hyperenhancement."),
+        ("The rectum is spared period", "The rectum is spared."),
+        ("There is no pneumatosis or perforation period",
+         "There is no pneumatosis or perforation."),
+    ], split="heldout17", tags=["ct", "abdomen", "spoken-punctuation"], length_scale=1.0)
+    add("h17_us_thyroid_nodule", "US", [
+        ("There is a solid hypoechoic nodule in the right lobe measuring one point two "
+         "centimeters.",
+         "There is a solid hypoechoic nodule in the right lobe measuring 1.2 cm."),
+        "It is taller than wide with microcalcifications.",
+        "The margins are irregular.",
+        "Fine needle aspiration is recommended.",
+    ], split="heldout17", tags=["us", "neck", "numbers"], length_scale=1.0)
+    add("h17_xr_ankle_fracture", "CR", [
+        "There is an oblique fracture of the distal fibula at the level of the syndesmosis.",
+        "The medial clear space is widened.",
+        "The talus is laterally subluxed within the mortise.",
+    ], split="heldout17", tags=["xr", "msk"], length_scale=1.0)
+    add("h17_mr_spine_cord_compression_long", "MR", [
+        "There is an enhancing epidural mass at T8.",
+        "It compresses the spinal cord, with increased cord signal.",
+        "There is abnormal marrow signal throughout the T8 vertebral body.",
+        "Additional marrow lesions are present at T3 and L2.",
+        "The findings are consistent with metastatic disease.",
+        "The referring physician was notified at the time of interpretation.",
+    ], split="heldout17", tags=["mr", "spine", "long"], length_scale=1.0, pause=(0.8, 1.2))
+    add("h17_ct_pulmonary_fibrosis", "CT", [
+        "There is subpleural reticulation with traction bronchiectasis in both lower lobes.",
+        "There is honeycombing at the lung bases.",
+        "There is no ground glass opacity.",
+        "The pattern is typical of usual interstitial pneumonia.",
+    ], split="heldout17", tags=["ct", "chest"], length_scale=1.0)
+    add("h17_us_gallbladder_fast", "US", [
+        "The gallbladder is distended with a thickened wall and pericholecystic fluid.",
+        "There is a stone impacted in the gallbladder neck.",
+        "The sonographic Murphy sign is positive.",
+        "The common bile duct is not dilated.",
+    ], split="heldout17", tags=["us", "abdomen", "fast"], length_scale=0.88)
+    add("h17_ct_neck_abscess", "CT", [
+        "There is a rim enhancing fluid collection in the left peritonsillar space.",
+        ("It measures two point eight by one point nine centimeters.",
+         "It measures 2.8 x 1.9 cm."),
+        "The airway is mildly narrowed but patent.",
+        "There is reactive cervical lymphadenopathy.",
+    ], split="heldout17", tags=["ct", "neck", "numbers"], length_scale=1.0)
+    add("h17_mr_ankle_tendon", "MR", [
+        "There is a longitudinal split tear of the peroneus brevis tendon.",
+        "The peroneus longus tendon is intact.",
+        "There is fluid in the common peroneal tendon sheath.",
+        "The anterior talofibular ligament is thickened, compatible with a remote sprain.",
+    ], split="heldout17", tags=["mr", "msk"], length_scale=1.0)
 
     # ---- non-speech: the model must produce nothing ----
     out.append(Fixture("silence_only", "", [], "", tags=["silence", "non-speech"],
