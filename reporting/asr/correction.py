@@ -1343,6 +1343,12 @@ PREFIX_FUNCTION_ZIPF = 6.0
 """Words this common (or, in, and, the) are function words here: "both" (5.8) is not."""
 
 
+_DIRECTIONS = frozenset({"anterior", "posterior", "superior", "inferior", "medial", "lateral",
+                         "proximal", "distal", "ventral", "dorsal", "cranial", "caudal"})
+"""Direction words said in full: "anterior inferior labrum" is how it was dictated, not a
+heard-apart "anteroinferior" (the combining form alone, "postero lateral", still joins)."""
+
+
 def _prefix_candidates(word: str, nxt: str, index: _LmIndex) -> list[tuple[int, str, float]]:
     """A prefix or combining form heard as a word of its own before its stem: "record
     cardiac" -> retrocardiac, "both surgical" -> postsurgical, "or gastric tube" ->
@@ -1354,7 +1360,8 @@ def _prefix_candidates(word: str, nxt: str, index: _LmIndex) -> list[tuple[int, 
     not the prefix itself ("esophageal or gastric" stays).
     """
     if (not word.isalpha() or not nxt.isalpha() or word in PROTECTED or nxt in PROTECTED
-            or word in _CLAUSE_VERBS or SPOKEN_MARK_WORDS.intersection((word, nxt))):
+            or word in _CLAUSE_VERBS or SPOKEN_MARK_WORDS.intersection((word, nxt))
+            or word in _DIRECTIONS):
         return []
     out: list[tuple[int, str, float]] = []
     function_word = english_frequency(word) >= PREFIX_FUNCTION_ZIPF

@@ -762,6 +762,9 @@ def test_and_for_in_before_a_verb_needs_a_large_gain(lexicon, heard: str, expect
         # a phrase never swallows the clause's verb ("There is bone scan" is no "three phase")
         "There is bone scan evidence of metastases.",
         "There is runoff into the peroneal artery.",
+        # direction words said in full are not a heard-apart combining form
+        "There is a tear of the anterior inferior labrum.",
+        "The posterior superior labrum is intact.",
     ],
 )
 def test_correct_anatomy_and_verbs_are_left_alone(lexicon, sentence: str) -> None:
