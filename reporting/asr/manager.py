@@ -48,7 +48,6 @@ from reporting.asr.decoder import (
 )
 from reporting.asr.language_model import load_language_model
 from reporting.asr.models import Runtime, resolve_model, resolve_runtime, wants_gpu
-from reporting.asr.reconsider import reconsider
 from reporting.asr.rescoring import decode_rescored
 from reporting.asr.second_opinion import merge_readings
 from reporting.asr.vad import speech_chunks
@@ -507,13 +506,12 @@ class AsrManager:
                 if not req.draft and options.beam_size > 1 and self.settings.rescore_finals:
                     # The radiology LM picks among the beam's readings of a final.
                     second = self._second_reading(req, options)
-                    weigh = second is not None or self.settings.live_reconsider
                     result = decode_rescored(
                         decoder, req.audio, prompt=req.prompt, hotwords=req.hotwords,
-                        options=replace(options, keep_audio_scorer=weigh),
+                        options=replace(options, keep_audio_scorer=second is not None),
                     )
-                    if weigh:
-                        result = self._weigh_with_audio(result, second)
+                    if second is not None:
+                        result = self._second_opinion(result, second)
                 else:
                     result = decoder.decode(
                         req.audio, prompt=req.prompt, hotwords=req.hotwords, options=options
@@ -547,28 +545,23 @@ class AsrManager:
         return self._second_pool.submit(decode_rescored, second, req.audio, prompt=req.prompt,
                                         hotwords=req.hotwords, options=options)
 
-    def _weigh_with_audio(self, result: Transcript,
-                          second: concurrent.futures.Future[Transcript] | None) -> Transcript:
-        """A final (or speculative final) corrected with its audio's score: the corrector's
-        swaps weighed by it, the second model's reading weighed in when there is one
-        (`reporting.asr.second_opinion`), and sound-alike runs and short words reconsidered
-        (`reporting.asr.reconsider`). Only on an unhurried machine: the caller decodes
-        greedily, without any of this, when others wait."""
+    def _second_opinion(self, result: Transcript,
+                        second: concurrent.futures.Future[Transcript]) -> Transcript:
+        """A final (or speculative final) with the second model's reading weighed in
+        (`reporting.asr.second_opinion`): both readings corrected, the main one with its
+        audio. Only on an unhurried machine: the caller decodes greedily when others wait."""
         scorer = result.scorer
-        other = None
-        if second is not None:
-            try:
-                other = second.result()
-            except Exception:  # the second opinion is an extra: the main reading stands
-                log.exception("second reading failed")
+        try:
+            other = second.result()
+        except Exception:  # the second opinion is an extra: the main reading stands
+            log.exception("second reading failed")
+            return replace(result, scorer=None)
         if scorer is None or not result.text.strip():
             return replace(result, scorer=None)
         started = time.perf_counter()
         fixed = correct(result.text, acoustic=scorer).text
-        if other is not None and other.text.strip():
+        if other.text.strip():
             fixed = merge_readings(fixed, correct(other.text).text, acoustic=scorer).text
-        if self.settings.live_reconsider:
-            fixed = reconsider(fixed, acoustic=scorer).text
         return replace(result, text=fixed, scorer=None,
                        decode_seconds=result.decode_seconds + time.perf_counter() - started)
 

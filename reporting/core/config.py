@@ -45,11 +45,6 @@ class AsrSettings(BaseModel):
     """Live finals too, while no one's decode waits (as `rescore_finals`); needs
     `second_opinion`. Off: on 2 CPU cores it took one session's final p95 from 0.38 to
     0.81 s for one word in 278; for machines with time to spare (a GPU)."""
-    live_reconsider: bool = True
-    """Live finals, while no one's decode waits: the corrector's swaps weighed by the
-    final's audio, and runs of words that sound like one radiology word and confusable
-    short words reconsidered with it (`reporting.asr.reconsider`), as whole files always
-    are."""
 
 
 class Hl7Settings(BaseModel):
