@@ -203,7 +203,7 @@ def _build_index(lexicon: Lexicon) -> _Index:
                   and not (len(t.words) == 2 and t.words[1] in _PARTICLES)}
     targets = {w for t in lexicon.targets() for w in t.words}
     never_written = frozenset(lexicon.words - targets)
-    return _Index(keys, terms, sounds, lexicon.phrases(), _known_medical(lexicon),
+    return _Index(keys, terms, sounds, lexicon.phrases(), known_medical_words(lexicon),
                   lexicon.words, phrase_list, [_sound(_key(p)) for p in phrase_list],
                   never_written, hyphenated)
 
@@ -232,7 +232,8 @@ _PARTICLES = frozenset({"up", "off", "out", "in", "on", "over", "through", "back
 two-word lexicon term ending in one keeps the spelling it was heard with."""
 
 
-def _known_medical(lexicon: Lexicon) -> frozenset[str]:
+def known_medical_words(lexicon: Lexicon) -> frozenset[str]:
+    """Words of the lexicon, the medwer term list and the radiology semantic dictionary."""
     words = set(lexicon.words)
     words |= _medwer_words()
     words |= _radiology_dictionary_words()

@@ -60,11 +60,11 @@ def _key(word: str) -> str:
 @lru_cache(maxsize=1)
 def _sound_index() -> dict[str, tuple[str, ...]]:
     """Metaphone key -> words of the radiology lists and the LM vocabulary."""
-    from reporting.asr.correction import _known_medical
+    from reporting.asr.correction import known_medical_words
     from reporting.asr.language_model import load_language_model
     from reporting.asr.vocabulary import load_lexicon
 
-    words = set(load_language_model().vocabulary) | _known_medical(load_lexicon())
+    words = set(load_language_model().vocabulary) | known_medical_words(load_lexicon())
     index: dict[str, set[str]] = {}
     for word in words:
         if word.isalpha() and len(word) >= 4:
@@ -115,7 +115,7 @@ def word_proposals(words: Sequence[str]) -> list[Proposal]:
     out: list[Proposal] = []
     for i, key in enumerate(keys):
         after = keys[i + 1] if i + 1 < len(keys) and not _ends_clause(words[i]) else ""
-        opens = i == 0 or _ends_clause(words[i - 1])
+        opens = i == 0 or words[i - 1][-1] in ".?!:"
         for alternative in _CONFUSABLE.get(key, ()):
             out.append(Proposal(i, i + 1, list(alternative)))
         if key == "they" and after in BEING:

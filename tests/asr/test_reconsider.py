@@ -95,4 +95,5 @@ def test_confusable_short_words_are_proposed_in_their_places() -> None:
     # language model lacks; "and" inside a sentence gets no such help.
     assert (4, ("an",), SENTENCE_AND) in proposed("The appendix is dilated. And appendicolith.")
     assert (1, ("an",), 0.0) in proposed("cisterns and either")
+    assert (2, ("an",), 0.0) in proposed("5 cm, and enlarged node")  # a comma is no end
     assert not any(w == ("an",) for _, w, _ in proposed("cisterns and both"))
