@@ -34,13 +34,6 @@ def effusion(tiny_decoder) -> Transcript:  # type: ignore[no-untyped-def]
     return result
 
 
-@pytest.fixture(scope="module")
-def nodule(tiny_decoder) -> Transcript:  # type: ignore[no-untyped-def]
-    result = _first_chunk(tiny_decoder, "ct_chest_nodule")
-    assert "There is a 6 mm solid nodule" in result.text
-    return result
-
-
 @pytest.mark.parametrize("misheard", ["They is a small", "Their is a small"])
 def test_a_blurred_there_is_restored_where_the_audio_and_report_language_say_so(
         effusion, misheard) -> None:
